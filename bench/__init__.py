@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.run`` runs every ``bench_*.py`` and writes results.json."""

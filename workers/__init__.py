@@ -1,0 +1,1 @@
+"""Celery workers: the long work of ``ml`` runs here, never in a web request."""
