@@ -6,7 +6,17 @@ Each issue's tables live here and get their own numbered migration; keep the two
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -22,4 +32,60 @@ app_settings = Table(
     Column("key", String(100), primary_key=True),
     Column("value_json", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# --- Market data (issue 3, migration 0002) ----------------------------------------------------
+# Timestamps of bars are integer epoch seconds (UTC, the bar's opening instant): an integer
+# column reads into pandas with no per-row datetime parsing, which keeps 100k-bar reads fast.
+
+# What the app knows about a symbol, filled from provider metadata or guessed from spelling.
+symbols = Table(
+    "symbols", metadata,
+    Column("symbol", String(64), primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("asset_class", String(16), nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("exchange_timezone", String(64), nullable=True),
+    Column("metadata_source", String(16), nullable=False),  # "provider" or "spelling"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The bars cache and the store of imported CSVs (symbol "csv:NAME"); only complete bars.
+bars = Table(
+    "bars", metadata,
+    Column("symbol", String(64), primary_key=True),
+    Column("interval", String(8), primary_key=True),
+    Column("ts", BigInteger, primary_key=True),
+    Column("open", Float, nullable=False),
+    Column("high", Float, nullable=False),
+    Column("low", Float, nullable=False),
+    Column("close", Float, nullable=False),
+    Column("volume", Float, nullable=False),
+)
+
+# Per (symbol, interval): how far the cache is known complete, so a refresh asks only for
+# what comes after it, and how old the cache is.
+fetch_state = Table(
+    "fetch_state", metadata,
+    Column("symbol", String(64), primary_key=True),
+    Column("interval", String(8), primary_key=True),
+    Column("covered_from_ts", BigInteger, nullable=True),
+    Column("last_complete_ts", BigInteger, nullable=True),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(32), nullable=False),
+)
+
+# One row per imported CSV (its bars are in ``bars`` under symbol "csv:NAME").
+csv_imports = Table(
+    "csv_imports", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("original_filename", String(255), nullable=False),
+    Column("interval", String(8), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("first_ts", BigInteger, nullable=True),
+    Column("last_ts", BigInteger, nullable=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("report_json", Text, nullable=False),
 )
