@@ -63,6 +63,8 @@ bars = Table(
     Column("low", Float, nullable=False),
     Column("close", Float, nullable=False),
     Column("volume", Float, nullable=False),
+    # SQLite: keep rows clustered by the primary key, so a range read is one sequential scan.
+    sqlite_with_rowid=False,
 )
 
 # Per (symbol, interval): how far the cache is known complete, so a refresh asks only for

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("low", sa.Float, nullable=False),
         sa.Column("close", sa.Float, nullable=False),
         sa.Column("volume", sa.Float, nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "fetch_state",
