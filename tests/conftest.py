@@ -234,6 +234,66 @@ def celery_client(worker_services: dict[str, object]):  # type: ignore[no-untype
     app.close()
 
 
+class WebProcess:
+    """A real gunicorn serving ``webapp.app:server`` on a free loopback port."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 1) -> None:
+        from ops.redis_server import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log = log_path.open("ab")
+        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
+                   "--workers", str(workers), "--threads", "4", "--timeout", "60",
+                   "webapp.app:server"]
+        self.process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT,
+                                        stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        import urllib.error
+        import urllib.request
+
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"web exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/", timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"web not ready after {timeout_s}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def web_server(worker_services: dict[str, object], celery_worker: WorkerProcess,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebProcess]:
+    """The web app under gunicorn, wired to the session's Redis, database and worker."""
+    env = service_env(redis_url=str(worker_services["redis_url"]),
+                      database_url=str(worker_services["database_url"]),
+                      var_dir=Path(str(worker_services["var_dir"])))
+    web = WebProcess(env, tmp_path_factory.mktemp("logs") / "web.log")
+    web.wait_ready()
+    yield web
+    web.stop()
+
+
 # --- market data -----------------------------------------------------------------------------
 
 @pytest.fixture

@@ -19,18 +19,21 @@ DEFAULT_QUEUE = "default"
 
 def celery_config(worker: WorkerSettings, core: CoreSettings) -> dict[str, Any]:
     """Every setting our reliability depends on, in one place (see DESIGN.md section 5)."""
-    transport_options: dict[str, Any] = {
-        "visibility_timeout": worker.visibility_timeout_s,
-        "max_retries": 3,
-        "interval_start": 0,
-        "interval_step": 0.5,
-        "interval_max": 1,
-    }
+    # The SQLAlchemy transport and database backend hand their options to create_engine, so
+    # the Redis-specific ones are set in Redis mode only.
+    transport_options: dict[str, Any] = {}
+    backend_options: dict[str, Any] = {}
     if worker.mode == "redis":
         broker_url = worker.redis_db_url(worker.broker_db)
         result_backend = broker_url
-        transport_options |= {"socket_timeout": worker.broker_timeout_s,
-                              "socket_connect_timeout": worker.broker_timeout_s}
+        transport_options = {
+            "visibility_timeout": worker.visibility_timeout_s,
+            # Bounded publish retries: .delay() fails fast instead of hanging a request.
+            "max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+            "socket_timeout": worker.broker_timeout_s,
+            "socket_connect_timeout": worker.broker_timeout_s,
+        }
+        backend_options = {"visibility_timeout": worker.visibility_timeout_s}
     else:
         core.var_dir.mkdir(parents=True, exist_ok=True)
         broker_url = f"sqla+sqlite:///{core.var_dir / 'celery-broker.db'}"
@@ -51,7 +54,7 @@ def celery_config(worker: WorkerSettings, core: CoreSettings) -> dict[str, Any]:
         "result_extended": True,
         "result_expires": 7 * 24 * 3600,
         "broker_transport_options": transport_options,
-        "result_backend_transport_options": {"visibility_timeout": worker.visibility_timeout_s},
+        "result_backend_transport_options": backend_options,
         "visibility_timeout": worker.visibility_timeout_s,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": worker.broker_timeout_s,

@@ -1,0 +1,1 @@
+"""The web process: Dash pages, the REST API and the health endpoint. Never imports Keras."""

@@ -1,0 +1,1 @@
+"""HTTP endpoints for programs: health now, the REST API and live stream later."""

@@ -1,0 +1,21 @@
+"""``GET /healthz``: JSON health, 503 when a required part is down.
+
+``?roundtrip=1`` also sends a task through the broker and waits for a worker's answer.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from webapp.health import system_health
+
+health_blueprint = Blueprint("health", __name__)
+
+
+@health_blueprint.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    roundtrip = request.args.get("roundtrip", "0").lower() in {"1", "true", "yes"}
+    document, healthy = system_health(current_app.config.get("HEALTH_TIMEOUT_S", 1.0),
+                                      roundtrip=roundtrip)
+    return jsonify(document), 200 if healthy else 503
