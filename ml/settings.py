@@ -10,7 +10,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,7 +51,7 @@ class CoreSettings(BaseSettings):
         return f"sqlite:///{self.var_dir / 'foresight.db'}"
 
 
-def load_settings(settings_class: type[SettingsT], **overrides: object) -> SettingsT:
+def load_settings(settings_class: type[SettingsT], **overrides: Any) -> SettingsT:
     """Build a settings object, turning pydantic's report into one line per bad variable."""
     try:
         return settings_class(**overrides)
