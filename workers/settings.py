@@ -22,8 +22,11 @@ class WorkerSettings(BaseSettings):
     cache_db: int = Field(default=1, ge=0, le=15)
     task_soft_time_limit_s: int = Field(default=3300, gt=0)
     task_time_limit_s: int = Field(default=3600, gt=0)
-    broker_timeout_s: float = Field(default=3.0, gt=0, description="connect/send timeout so "
+    broker_timeout_s: float = Field(default=2.0, gt=0, description="connect/send timeout so "
                                     "that .delay() never hangs a web request")
+    visibility_margin_s: int = Field(default=600, gt=0, description="how much longer than the "
+                                     "hard limit Redis waits before redelivering an unacked "
+                                     "task (short only in the redelivery tests)")
 
     @model_validator(mode="after")
     def _check_limits(self) -> WorkerSettings:
@@ -41,7 +44,7 @@ class WorkerSettings(BaseSettings):
     @property
     def visibility_timeout_s(self) -> int:
         # Longer than the hard limit, or Redis hands a still-running task to another worker.
-        return self.task_time_limit_s + 600
+        return self.task_time_limit_s + self.visibility_margin_s
 
     def redis_db_url(self, db: int) -> str:
         base = self.redis_url.rstrip("/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
@@ -35,7 +36,10 @@ def test_home_page_and_vendored_css_are_served(web_server: WebProcess) -> None:
     assert css.status_code == 200 and "Bootstrap" in css.text[:200]
 
 
-def test_redis_going_away_gives_503_fast_and_pages_still_render(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fault", ["stopped", "frozen"])
+def test_redis_going_away_gives_503_fast_and_pages_still_render(tmp_path: Path,
+                                                               fault: str) -> None:
+    """A stopped Redis refuses connections; a frozen one (SIGSTOP) accepts and never answers."""
     redis = PrivateRedis(data_dir=tmp_path / "redis", append_only=False).start()
     database_url = f"sqlite:///{tmp_path / 'foresight.db'}"
     upgrade_to_head(make_engine(database_url))
@@ -43,7 +47,11 @@ def test_redis_going_away_gives_503_fast_and_pages_still_render(tmp_path: Path) 
     web = WebProcess(env, tmp_path / "web.log")
     try:
         web.wait_ready()
-        redis.stop()
+        if fault == "frozen":
+            assert redis.process is not None
+            redis.process.send_signal(signal.SIGSTOP)
+        else:
+            redis.stop()
         started = time.monotonic()
         health = requests.get(f"{web.url}/healthz", timeout=20)
         elapsed = time.monotonic() - started
@@ -54,6 +62,8 @@ def test_redis_going_away_gives_503_fast_and_pages_still_render(tmp_path: Path) 
         assert requests.get(web.url, timeout=20).status_code == 200
     finally:
         web.stop()
+        if redis.process is not None:
+            redis.process.send_signal(signal.SIGCONT)
         redis.stop()
 
 
