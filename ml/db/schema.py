@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -145,4 +147,93 @@ active_models = Table(
     Column("target", String(16), primary_key=True),
     Column("version_id", Integer, ForeignKey("model_versions.id"), nullable=False),
     Column("activation_id", Integer, ForeignKey("model_activations.id"), nullable=False),
+)
+
+# --- Jobs, forecasts and drift (issue 6, migration 0004) -------------------------------------
+
+# One row per Celery task (id = the task id): the durable history behind the jobs pages, kept
+# across Redis restarts. ``attempts`` counts the deliveries a worker started.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("task", String(100), nullable=False, index=True),
+    Column("args_json", Text, nullable=False),
+    Column("requested_by", String(100), nullable=True, index=True),
+    Column("state", String(16), nullable=False),
+    Column("progress_json", Text, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("worker", String(200), nullable=True),
+    Column("lock_key", String(200), nullable=True, index=True),
+    Column("cancel_requested", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("result_json", Text, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+# Forecast history (the latest one is also in Redis): one per model version and origin bar, so
+# storing it again is a no-op and the live track record can be scored.
+forecasts = Table(
+    "forecasts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("symbol", String(64), nullable=False),
+    Column("interval", String(8), nullable=False),
+    Column("model_version_id", Integer, ForeignKey("model_versions.id"), nullable=False),
+    Column("last_bar_ts", BigInteger, nullable=False),
+    Column("horizon", Integer, nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("payload_json", Text, nullable=False),
+    UniqueConstraint("symbol", "interval", "model_version_id", "last_bar_ts",
+                     name="uq_forecasts_origin"),
+)
+
+# Drift detector state of the active model per (symbol, interval); reset when it changes.
+model_drift = Table(
+    "model_drift", metadata,
+    Column("symbol", String(64), primary_key=True),
+    Column("interval", String(8), primary_key=True),
+    Column("model_version_id", Integer, ForeignKey("model_versions.id"), nullable=False),
+    Column("state_json", Text, nullable=False),
+    Column("last_scored_ts", BigInteger, nullable=True),
+    Column("flagged", Boolean, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("flagged_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# --- Accounts (issue 9, migration 0005) -------------------------------------------------------
+
+# People who log in. ``role`` is "viewer" or "admin"; the password hash is werkzeug's
+# (scrypt by default), never the password.
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login", DateTime(timezone=True), nullable=True),
+    CheckConstraint("role IN ('viewer', 'admin')", name="role"),
+)
+
+# API tokens: only the SHA-256 of the random token is kept, so a database leak leaks no token.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+# A user's watched symbols in display order.
+watchlists = Table(
+    "watchlists", metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("symbol", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
 )
