@@ -183,7 +183,7 @@ def translate_error(error: BaseException, query: Query) -> ProviderError:
                                     f"{what}: the network or Yahoo is slow; try again")
     if isinstance(error, OSError):
         return NetworkError(f"cannot reach Yahoo Finance while fetching {what}: check the "
-                            f"internet connection ({type(error).__name__}: {error})")
+                            f"internet connection ({type(error).__name__})")
     if isinstance(error, yfe.YFException):
         return ProviderError(f"Yahoo Finance failed while fetching {what}: {error}")
     return ProviderError(f"Yahoo Finance sent something yfinance could not read while "
