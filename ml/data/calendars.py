@@ -101,59 +101,66 @@ def calendar_for(asset_class: str, exchange_timezone: str | None,
                           timezone=tz if exchange_timezone else "America/New_York")
 
 
-def _is_forex_weekend(stamps: np.ndarray) -> np.ndarray:
+def _is_forex_weekend(stamps: pd.DatetimeIndex) -> np.ndarray:
     """True for UTC instants in the weekly forex close (Fri 20:00 to Sun 23:00, DST-tolerant)."""
-    index = pd.DatetimeIndex(stamps)
-    weekday = index.dayofweek.to_numpy()
-    hour = index.hour.to_numpy()
+    weekday = stamps.day_of_week.to_numpy()
+    hour = stamps.hour.to_numpy()
     return ((weekday == 4) & (hour >= 20)) | (weekday == 5) | ((weekday == 6) & (hour < 23))
 
 
-def missing_open_bars(calendar: MarketCalendar, before: pd.Timestamp, after: pd.Timestamp,
-                      step: pd.Timedelta, closed: set[dt.date]) -> int:
-    """How many bars the market should have had strictly between two consecutive bars."""
-    if after - before <= step:
-        return 0
-    if step >= pd.Timedelta(days=7):
-        return int((after - before) / step) - 1
+def count_missing(calendar: MarketCalendar, before: pd.DatetimeIndex, after: pd.DatetimeIndex,
+                  step: pd.Timedelta, closed: set[dt.date]) -> np.ndarray:
+    """For consecutive bars ``before[i]``, ``after[i]`` (UTC), how many bars the market should
+    have had between them: more than zero means a gap. Whole missing days count as one each.
+    """
+    spans = (after - before).to_numpy()
+    slots = spans // step.to_timedelta64() - 1
+    if step >= pd.Timedelta(days=7) or calendar.kind == "always":
+        return np.maximum(slots, 0).astype(np.int64)
     if step >= pd.Timedelta(days=1):
-        return _missing_days(calendar, before, after, closed)
-    if calendar.kind == "always":
-        return int((after - before) / step) - 1
+        missing = _business_days_between(before, after, closed)
+        if calendar.kind == "exchange" and not calendar.nyse:
+            missing = np.where(missing <= 1, 0, missing)  # one unknown holiday
+        return missing
     if calendar.kind == "forex":
-        slots = pd.date_range(before + step, after - step, freq=step)
-        open_slots = ~_is_forex_weekend(slots.to_numpy())
-        # A holiday closes like a weekend day: from 20:00 UTC the evening before.
-        holidays = list(closed)
-        open_slots &= ~np.isin(slots.date, holidays)
-        open_slots &= ~np.isin((slots + pd.Timedelta(hours=4)).date, holidays)
-        return int(open_slots.sum())
-    return _missing_exchange_intraday(calendar, before, after, step, closed)
+        return np.array([_forex_open_slots(b, a, step, closed) for b, a in zip(before, after,
+                                                                               strict=True)],
+                        dtype=np.int64)
+    return _exchange_intraday(calendar, before, after, step, closed)
 
 
-def _missing_days(calendar: MarketCalendar, before: pd.Timestamp, after: pd.Timestamp,
-                  closed: set[dt.date]) -> int:
-    days = pd.date_range(before.normalize() + pd.Timedelta(days=1),
-                         after.normalize() - pd.Timedelta(days=1), freq="1D")
-    if calendar.kind == "always":
-        return len(days)
-    weekdays = [d.date() for d in days if d.dayofweek < 5 and d.date() not in closed]
-    if calendar.kind == "exchange" and not calendar.nyse and len(weekdays) <= 1:
-        return 0  # one unknown holiday
-    return len(weekdays)
+def _business_days_between(before: pd.DatetimeIndex, after: pd.DatetimeIndex,
+                           closed: set[dt.date]) -> np.ndarray:
+    """Weekdays that are not holidays strictly between the two days."""
+    first = before.normalize().tz_localize(None).to_numpy().astype("datetime64[D]") + 1
+    last = after.normalize().tz_localize(None).to_numpy().astype("datetime64[D]")
+    holidays = np.array(sorted(closed), dtype="datetime64[D]")
+    return np.busday_count(first, np.maximum(first, last), holidays=holidays).astype(np.int64)
 
 
-def _missing_exchange_intraday(calendar: MarketCalendar, before: pd.Timestamp,
-                               after: pd.Timestamp, step: pd.Timedelta,
-                               closed: set[dt.date]) -> int:
+def _forex_open_slots(before: pd.Timestamp, after: pd.Timestamp, step: pd.Timedelta,
+                      closed: set[dt.date]) -> int:
+    slots = pd.date_range(before + step, after - step, freq=step)
+    open_slots = ~_is_forex_weekend(slots)
+    # A holiday closes like a weekend day: from 20:00 UTC the evening before.
+    holidays = list(closed)
+    open_slots &= ~np.isin(slots.date, holidays)
+    open_slots &= ~np.isin((slots + pd.Timedelta(hours=4)).date, holidays)
+    return int(open_slots.sum())
+
+
+def _exchange_intraday(calendar: MarketCalendar, before: pd.DatetimeIndex,
+                       after: pd.DatetimeIndex, step: pd.Timedelta,
+                       closed: set[dt.date]) -> np.ndarray:
     local_before = before.tz_convert(calendar.timezone)
     local_after = after.tz_convert(calendar.timezone)
-    if local_before.date() == local_after.date():
-        pause = after - before - step
-        if not calendar.nyse and pause <= pd.Timedelta(hours=2):
-            return 0  # a lunch break
-        return int(pause / step)
+    same_day = (local_before.normalize().tz_localize(None) ==
+                local_after.normalize().tz_localize(None))
+    pause = (after - before).to_numpy() - step.to_timedelta64()
+    within = pause // step.to_timedelta64()
+    if not calendar.nyse:
+        within = np.where(pause <= np.timedelta64(2, "h"), 0, within)  # a lunch break
     # Overnight: only whole trading days skipped count.
-    skipped = _missing_days(calendar, local_before.tz_localize(None),
-                            local_after.tz_localize(None), closed)
-    return skipped
+    overnight = _business_days_between(local_before.tz_localize(None).tz_localize("UTC"),
+                                       local_after.tz_localize(None).tz_localize("UTC"), closed)
+    return np.where(same_day, within, overnight).astype(np.int64)

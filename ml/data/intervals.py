@@ -66,7 +66,7 @@ def floor_to_interval(timestamp: pd.Timestamp, interval: str) -> pd.Timestamp:
     timestamp = pd.Timestamp(timestamp).tz_convert("UTC")
     if interval == "1wk":
         day = timestamp.normalize()
-        return day - pd.Timedelta(days=day.dayofweek)
+        return day - pd.Timedelta(days=day.day_of_week)
     return timestamp.floor(interval_timedelta(interval))
 
 

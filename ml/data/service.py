@@ -95,7 +95,8 @@ class MarketData:
         notes: list[str] = list(provider.standing_notes(ref))
         outcome = _Refresh()
         if refresh and provider.fetchable:
-            outcome = self._refresh(ref, provider, base, start_ts, end_ts, now, notes)
+            outcome = self._refresh(ref, provider, base, start_ts, end_ts, now, notes,
+                                    include_partial)
         bars, partial_last = self._read(ref, provider, base, interval, start_ts, end_ts, now,
                                         outcome, include_partial)
         info = (outcome.info or cache.load_symbol(self.engine, ref.symbol)
@@ -171,7 +172,7 @@ class MarketData:
 
     def _refresh(self, ref: SymbolRef, provider: Provider, base: str,
                  start: pd.Timestamp | None, end: pd.Timestamp | None, now: pd.Timestamp,
-                 notes: list[str]) -> _Refresh:
+                 notes: list[str], include_partial: bool) -> _Refresh:
         step = interval_timedelta(base)
         fetch_start = start
         # Ask up to our clock's now, not the provider's, so tests with a fixed clock replay.
@@ -188,7 +189,8 @@ class MarketData:
         if fetch_end is not None and fetch_start is not None and fetch_end <= fetch_start:
             return _Refresh()
         state = cache.get_state(self.engine, ref.symbol, base)
-        plan = plan_fetches(state, fetch_start, fetch_end, step, now, provider.static)
+        plan = plan_fetches(state, fetch_start, fetch_end, step, now, provider.static,
+                            live=include_partial)
         outcome = _Refresh()
         for query_start, query_end in plan:
             query = Query(ref, base, query_start, query_end)
@@ -253,8 +255,13 @@ class MarketData:
 
 def plan_fetches(state: cache.FetchState | None, start: pd.Timestamp | None,
                  end: pd.Timestamp | None, step: pd.Timedelta, now: pd.Timestamp,
-                 static: bool) -> list[tuple[pd.Timestamp | None, pd.Timestamp | None]]:
-    """The ranges to ask the provider for, given what the cache already covers."""
+                 static: bool, *, live: bool = False
+                 ) -> list[tuple[pd.Timestamp | None, pd.Timestamp | None]]:
+    """The ranges to ask the provider for, given what the cache already covers.
+
+    ``live`` (the caller wants the forming bar) asks for the latest bars even when no new bar
+    can have closed since the last fetch.
+    """
     if static:
         # A static source is cached whole on first use and never changes afterwards.
         return [] if state is not None else [(None, None)]
@@ -275,7 +282,7 @@ def plan_fetches(state: cache.FetchState | None, start: pd.Timestamp | None,
     fresh = now - pd.Timestamp(state.fetched_at) < min(step, MIN_REFRESH_AGE)
     next_bar_closed = resume is None or resume + step <= now
     wanted_later = end is None or resume is None or resume < end
-    if wanted_later and next_bar_closed and not fresh:
+    if wanted_later and (live or (next_bar_closed and not fresh)):
         plan.append((resume, end))
     return plan
 

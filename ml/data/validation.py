@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.data.calendars import MarketCalendar, missing_open_bars
+from ml.data.calendars import MarketCalendar, count_missing
 from ml.data.frame import PRICE_COLUMNS, empty_bars
 from ml.data.intervals import interval_timedelta
 
@@ -173,14 +173,13 @@ def _find_gaps(bars: pd.DataFrame, interval: str, calendar: MarketCalendar,
     if candidates.size == 0:
         return
     closed = calendar.closed_days(index[0], index[-1])
-    for position in candidates:
-        before, after = index[position], index[position + 1]
-        if missing_open_bars(calendar, before, after, step, closed) <= 0:
-            continue
-        report.gap_count += 1
-        if len(report.gaps) < MAX_LISTED:
-            report.gaps.append(Gap(before.isoformat(), after.isoformat(),
-                                   round((after - before) / pd.Timedelta(hours=1), 2)))
+    before, after = index[candidates], index[candidates + 1]
+    missing = count_missing(calendar, before, after, step, closed)
+    found = np.flatnonzero(missing > 0)
+    report.gap_count = int(found.size)
+    report.gaps = [Gap(before[i].isoformat(), after[i].isoformat(),
+                       round((after[i] - before[i]) / pd.Timedelta(hours=1), 2))
+                   for i in found[:MAX_LISTED]]
 
 
 def _find_outliers(bars: pd.DataFrame, report: ValidationReport, threshold: float) -> None:

@@ -8,6 +8,7 @@ code runs in both. yfinance failures become our named errors (``ml.data.errors``
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,8 @@ class YahooProvider(Provider):
         import yfinance as yf
 
         # yfinance keeps its timezone and cookie caches in SQLite files that lock when
-        # several processes share them (yfinance#1274): give each install its own folder.
-        cache_dir = self.var_dir / "yfinance"
+        # several processes share them (yfinance#1274, #1646): one folder per process.
+        cache_dir = self.var_dir / "yfinance" / f"pid-{os.getpid()}"
         cache_dir.mkdir(parents=True, exist_ok=True)
         yf.set_tz_cache_location(str(cache_dir))
         # Raise instead of logging and returning an empty frame, so failures can be told apart.
