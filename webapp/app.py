@@ -12,6 +12,8 @@ from dash import dcc, html
 from ml.settings import CoreSettings, load_settings, persistent_secret
 from webapp import ids
 from webapp.api.health import health_blueprint
+from webapp.api.v1 import init_api
+from webapp.auth import auth_settings, init_auth
 from webapp.components.navbar import navbar, register_navbar_callbacks
 from webapp.settings import WebSettings
 from webapp.vendor import BOOTSTRAP_CSS, ICONS_CSS, vendor_blueprint
@@ -43,6 +45,9 @@ def create_app(web: WebSettings | None = None, core: CoreSettings | None = None)
                          SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     server.register_blueprint(vendor_blueprint)
     server.register_blueprint(health_blueprint)
+    auth_config = auth_settings()
+    limiter = init_auth(server, auth_config)
+    init_api(server, limiter, auth_config.api_rate_limit)
     app.layout = _shell
     register_navbar_callbacks(app)
     return app

@@ -1,0 +1,161 @@
+"""Forecast routes: ``/predict/{symbol}`` (stored forecasts only) and ``/models``.
+
+``/predict`` never runs a model: it reads the forecast a worker stored (Redis, else the
+database). With none stored it queues ``workers.tasks.predict`` and answers 202 with the job
+id; repeated requests in the meantime reuse that job (a short Redis key per pair), so a
+crowd of clients asking for an unwatched symbol queues one job, not thousands.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response
+
+from webapp import services
+from webapp.api import params
+from webapp.api.errors import ApiError, invalid
+from webapp.api.market import canonical_symbol, json_response
+
+logger = logging.getLogger(__name__)
+
+MAX_HORIZON = 365
+PENDING_PREFIX = "foresight:predict:pending:"
+PENDING_TTL_S = 120
+
+
+def register(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/predict/<path:symbol>", "predict", predict, methods=["GET"])
+    blueprint.add_url_rule("/models", "models", models, methods=["GET"])
+
+
+def _age_s(payload: dict[str, Any]) -> float | None:
+    last = payload.get("last_bar_ts")
+    if not isinstance(last, int | float):
+        return None
+    return round(max(0.0, time.time() - float(last)), 1)
+
+
+def _trim(payload: dict[str, Any], horizon: int | None) -> dict[str, Any]:
+    """Keep the first ``horizon`` steps of every per-horizon list."""
+    horizons = payload.get("horizons") or []
+    if horizon is None or horizon >= len(horizons):
+        return payload
+    out = dict(payload)
+    for key in ("horizons", "central", "prices"):
+        if isinstance(out.get(key), list):
+            out[key] = out[key][:horizon]
+    bands = out.get("bands")
+    if isinstance(bands, dict):
+        out["bands"] = {level: {side: values[:horizon] for side, values in band.items()}
+                        for level, band in bands.items() if isinstance(band, dict)}
+    return out
+
+
+def _skill(version_id: object) -> dict[str, Any] | None:
+    from ml.registry import RegistryError, get_version
+
+    if not isinstance(version_id, int):
+        return None
+    try:
+        info = get_version(services.database(), version_id)
+    except RegistryError:
+        return None
+    return {"version": info.version, "kind": info.kind, "active": info.active,
+            "summary": info.metrics.get("summary")}
+
+
+def predict(symbol: str) -> Response:
+    from ml.forecast_store import latest_forecast
+
+    params.allowed_query(["interval", "horizon"])
+    key = canonical_symbol(symbol)
+    interval = params.interval()
+    horizon = params.integer("horizon", None, 1, MAX_HORIZON)
+    stored = latest_forecast(services.database(), key, interval, services.redis_client())
+    if stored is None:
+        return _queue_prediction(key, interval)
+    available = len(stored.get("horizons") or [])
+    if horizon is not None and horizon > available:
+        raise invalid("horizon", f"the stored forecast covers {available} steps; ask for "
+                      f"1-{available}")
+    payload = _trim(stored, horizon)
+    payload = {**payload, "status": "ready", "data_age_s": _age_s(stored),
+               "model": _skill(stored.get("model_version_id"))}
+    return json_response(payload)
+
+
+def _queue_prediction(symbol: str, interval: str) -> Response:
+    from ml.registry import RegistryError, active_version
+
+    try:
+        active_version(services.database(), symbol, interval)
+    except RegistryError:
+        raise ApiError(404, f"no trained model for {symbol} at {interval}: an admin can train "
+                       "one on the settings page or with POST /api/v1/jobs/train") from None
+    job_id = _pending_job(symbol, interval)
+    payload = {"status": "computing", "symbol": symbol, "interval": interval,
+               "job_id": job_id, "retry_after_s": 5,
+               "message": "no stored forecast yet: it is being computed; ask again shortly"}
+    response = json_response(payload, status=202)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def _pending_job(symbol: str, interval: str) -> str | None:
+    """The id of the queued prediction for this pair, queueing one when there is none."""
+    from webapp import jobs
+
+    client = services.redis_client()
+    key = f"{PENDING_PREFIX}{symbol}:{interval}"
+    if client is not None:
+        try:
+            existing = client.get(key)
+        except Exception as error:  # noqa: BLE001 - Redis trouble: fall through to queueing
+            logger.warning("pending-forecast lookup failed: %s", error)
+            existing = None
+        if existing:
+            return existing.decode() if isinstance(existing, bytes) else str(existing)
+    from webapp.api.v1 import current_user
+
+    try:
+        job_id = jobs.submit("predict", {"symbol": symbol, "interval": interval},
+                             requested_by=current_user().username)
+    except jobs.JobsUnavailable as error:
+        raise ApiError(503, str(error), headers={"Retry-After": "30"}) from None
+    if client is not None:
+        try:
+            client.set(key, job_id, nx=True, ex=PENDING_TTL_S)
+        except Exception as error:  # noqa: BLE001 - only the de-duplication is lost
+            logger.warning("pending-forecast mark failed: %s", error)
+    return job_id
+
+
+def models() -> Response:
+    from ml.registry import list_versions
+
+    params.allowed_query(["symbol", "interval", "metrics"])
+    symbol_text = params.request.args.get("symbol")
+    symbol = canonical_symbol(symbol_text) if symbol_text else None
+    interval = params.interval(default="") if "interval" in params.request.args else None
+    metrics = params.request.args.get("metrics", "false").lower()
+    if metrics not in {"true", "false", "1", "0"}:
+        raise invalid("metrics", f"must be true or false; got {metrics[:20]!r}")
+    with_metrics = metrics in {"true", "1"}
+    versions = list_versions(services.database(), symbol, interval)
+    items = [_jsonable(v.to_dict(with_metrics=with_metrics)) for v in versions[:500]]
+    return json_response({"models": items, "count": len(items)})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return stamp.isoformat()
+    return params.finite(value)

@@ -1,0 +1,231 @@
+"""Market routes: symbols, history, indicators, risk.
+
+History is served from the bars cache directly (one indexed range read, about 5 ms for
+5,000 bars) because ``load_bars`` re-validates on every call (about 100 ms); only when the
+cache holds nothing for the symbol and interval (a new symbol, or 4h bars resampled from 1h)
+does the request go through ``load_bars``, which may fetch from the provider.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Response
+from sqlalchemy import select
+
+from ml.db.schema import fetch_state, symbols
+from webapp import services
+from webapp.api import params
+from webapp.api.errors import ApiError, invalid
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 5000
+RISK_MIN_BARS = 30
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """Compact JSON without key sorting (Flask's default provider sorts: slower)."""
+    body = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+    return Response(body, status=status, mimetype="application/json")
+
+
+def canonical_symbol(text: str) -> str:
+    """The cache key of ``text`` or a 422 naming the symbol."""
+    from ml.data.errors import InvalidSymbolError
+    from ml.data.symbols import parse_symbol
+
+    try:
+        return parse_symbol(text).symbol
+    except InvalidSymbolError as error:
+        raise invalid("symbol", str(error)) from None
+
+
+def map_data_error(error: Exception, symbol: str) -> ApiError:
+    """The data layer's named errors as HTTP answers."""
+    from ml.data import errors
+
+    # The spelling was checked before loading, so a symbol refused now is unknown, not bad.
+    if isinstance(error, errors.UnknownSymbolError | errors.NoDataError
+                  | errors.InvalidSymbolError):
+        return ApiError(404, str(error))
+    if isinstance(error, errors.UnknownIntervalError | errors.UnsupportedIntervalError):
+        return invalid("interval", str(error))
+    if isinstance(error, errors.InvalidRangeError):
+        return invalid("start", str(error))
+    if isinstance(error, errors.RateLimitedError | errors.NetworkError):
+        return ApiError(503, f"{symbol}: {error}", headers={"Retry-After": "60"})
+    if isinstance(error, errors.ProviderError):
+        return ApiError(404, str(error))
+    return ApiError(422, str(error))
+
+
+def read_bars(symbol: str, interval: str, start: pd.Timestamp | None,
+              end: pd.Timestamp | None) -> tuple[pd.DataFrame, str]:
+    """Bars from the cache, else through the data layer; and where they came from."""
+    from ml.data import DataError, load_bars
+    from ml.data import cache as bars_cache
+
+    engine = services.database()
+    # The cache reads label < end; the API's end is inclusive.
+    cache_end = end + pd.Timedelta(seconds=1) if end is not None else None
+    bars = bars_cache.read_bars(engine, symbol, interval, start, cache_end)
+    if not bars.empty or bars_cache.count_bars(engine, symbol, interval) > 0:
+        return bars, "cache"
+    try:
+        result = load_bars(symbol, interval, start, cache_end, engine=engine)
+    except DataError as error:
+        raise map_data_error(error, symbol) from None
+    return result.bars, result.meta.source
+
+
+def _iso(index: pd.DatetimeIndex) -> list[str]:
+    stamps = np.datetime_as_string(index.tz_convert(None).to_numpy("datetime64[s]"), unit="s")
+    return [f"{s}Z" for s in stamps.tolist()]
+
+
+def _column(values: np.ndarray) -> list[float | None]:
+    if np.isfinite(values).all():
+        return values.tolist()  # type: ignore[no-any-return]
+    return [v if np.isfinite(v) else None for v in values.tolist()]
+
+
+def register(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/symbols", "symbols", list_symbols, methods=["GET"])
+    blueprint.add_url_rule("/history/<path:symbol>", "history", history, methods=["GET"])
+    blueprint.add_url_rule("/indicators", "indicator_list", indicator_list, methods=["GET"])
+    blueprint.add_url_rule("/indicators/<path:symbol>", "indicators", indicators,
+                           methods=["GET"])
+    blueprint.add_url_rule("/risk/<path:symbol>", "risk", risk, methods=["GET"])
+
+
+def list_symbols() -> Response:
+    params.allowed_query([])
+    engine = services.database()
+    with engine.connect() as connection:
+        rows = connection.execute(select(symbols).order_by(symbols.c.symbol)).mappings().all()
+        states = connection.execute(select(fetch_state.c.symbol, fetch_state.c.interval,
+                                           fetch_state.c.last_complete_ts)).all()
+    intervals: dict[str, list[str]] = {}
+    for state in states:
+        intervals.setdefault(state.symbol, []).append(state.interval)
+    items = [{"symbol": row["symbol"], "name": row["name"], "provider": row["provider"],
+              "asset_class": row["asset_class"], "currency": row["currency"],
+              "cached_intervals": sorted(intervals.get(row["symbol"], []))} for row in rows]
+    return json_response({"symbols": items, "count": len(items)})
+
+
+def history(symbol: str) -> Response:
+    params.allowed_query(["interval", "start", "end", "limit"])
+    key = canonical_symbol(symbol)
+    interval = params.interval()
+    start, end = params.date_range()
+    limit = params.integer("limit", DEFAULT_LIMIT, 1, params.MAX_LIMIT)
+    bars, source = read_bars(key, interval, start, end)
+    if bars.empty and start is None and end is None:
+        raise ApiError(404, f"no bars for {key} at {interval}")
+    bars = bars.iloc[-limit:] if limit else bars
+    payload = {
+        "symbol": key, "interval": interval, "source": source, "count": len(bars),
+        "bars": {"timestamp": _iso(bars.index),
+                 **{c: _column(bars[c].to_numpy()) for c in
+                    ("open", "high", "low", "close", "volume")}},
+    }
+    return json_response(payload)
+
+
+def indicator_list() -> Response:
+    from ml.indicators import REGISTRY
+
+    params.allowed_query([])
+    items = [_finite(spec.to_dict()) for _, spec in sorted(REGISTRY.items())]
+    return json_response({"indicators": items, "count": len(items)})
+
+
+def _indicator_requests(text: str | None) -> list[tuple[str, dict[str, object]]]:
+    """``rsi,macd:fast=8:slow=21`` -> ``[("rsi", {}), ("macd", {"fast": 8, "slow": 21})]``."""
+    from ml.indicators import get_spec
+
+    if not text:
+        raise invalid("names", "give one or more indicator names, comma separated "
+                      "(GET /api/v1/indicators lists them)")
+    requests: list[tuple[str, dict[str, object]]] = []
+    for item in text.split(",")[:20]:
+        name, *assignments = item.strip().split(":")
+        try:
+            spec = get_spec(name)
+            parsed: dict[str, object] = {}
+            known = {p.name: p for p in spec.params}
+            for assignment in assignments:
+                key, _, value = assignment.partition("=")
+                if key not in known:
+                    raise ValueError(f"{name}: unknown parameter {key!r}; allowed: "
+                                     f"{', '.join(known) or 'none'}")
+                parsed[key] = known[key].parse(value, name)
+            spec.resolve(parsed)
+        except ValueError as error:
+            raise invalid("names", str(error)) from None
+        requests.append((name, parsed))
+    return requests
+
+
+def indicators(symbol: str) -> Response:
+    from ml.indicators import compute_many
+
+    params.allowed_query(["interval", "names", "start", "end", "limit"])
+    key = canonical_symbol(symbol)
+    interval = params.interval()
+    requests = _indicator_requests(params.request.args.get("names"))
+    start, end = params.date_range()
+    limit = params.integer("limit", 1000, 1, params.MAX_LIMIT)
+    bars, source = read_bars(key, interval, start, end)
+    if bars.empty:
+        raise ApiError(404, f"no bars for {key} at {interval} in that range")
+    try:
+        frame = compute_many(bars, requests)
+    except ValueError as error:
+        raise invalid("names", str(error)) from None
+    frame = frame.iloc[-limit:] if limit else frame
+    payload = {"symbol": key, "interval": interval, "source": source, "count": len(frame),
+               "timestamp": _iso(frame.index),
+               "series": {str(c): _column(frame[c].to_numpy(dtype=float)) for c in frame}}
+    return json_response(payload)
+
+
+def risk(symbol: str) -> Response:
+    from ml.data import cache as bars_cache
+    from ml.data.symbols import guess_from_spelling
+    from ml.risk import risk_report
+
+    params.allowed_query(["interval", "start", "end"])
+    key = canonical_symbol(symbol)
+    interval = params.interval()
+    start, end = params.date_range()
+    bars, source = read_bars(key, interval, start, end)
+    if len(bars) < RISK_MIN_BARS:
+        raise ApiError(404 if bars.empty else 422,
+                       f"{key} at {interval}: {len(bars)} bars in that range; a risk report "
+                       f"needs at least {RISK_MIN_BARS}",
+                       fields=None if bars.empty else [
+                           {"field": "start", "reason": f"the range holds only {len(bars)} "
+                            f"bars; widen it to at least {RISK_MIN_BARS}"}])
+    info = bars_cache.load_symbol(services.database(), key)
+    asset_class = info.asset_class if info else guess_from_spelling(key.split(":")[-1])[0]
+    try:
+        report = risk_report(bars, asset_class, interval)
+    except ValueError as error:
+        raise invalid("start", str(error)) from None
+    payload = {"symbol": key, "source": source, **report.to_dict()}
+    return json_response(_finite(payload))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return params.finite(value)

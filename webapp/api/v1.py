@@ -1,0 +1,96 @@
+"""The ``/api/v1`` blueprint: token authentication, rate limits, routes, OpenAPI document.
+
+Every route but ``/openapi.json`` needs a caller: an API token (``Authorization: Bearer``),
+or, for GET only, the browser's login session (so ``EventSource`` can open ``/stream``; a
+cookie never authorises a write, so no write can be forged cross-site). Admin routes check
+the role on the server with ``require_admin``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import flask
+from flask import Blueprint, Flask, request
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from webapp import accounts, auth, services
+from webapp.accounts import User
+from webapp.api import alerts, forecasts, jobs, market, openapi, stream
+from webapp.api.errors import ApiError, register_error_handlers
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+PUBLIC_ENDPOINTS = frozenset({"api_v1.openapi"})
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _authenticate() -> ResponseReturnValue | None:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
+        return None
+    token = _bearer()
+    user: User | None = None
+    if token is not None:
+        user = accounts.user_for_token(services.database(), token)
+        if user is None:
+            raise ApiError(401, "the API token is unknown or revoked")
+    elif request.method in {"GET", "HEAD"}:
+        user = auth.current()
+    if user is None:
+        raise ApiError(401, "send an API token: 'Authorization: Bearer <token>' (create one "
+                       "on the account page or with `python -m webapp create-token USER`)")
+    flask.g.api_user = user
+    return None
+
+
+def rate_limit_key() -> str:
+    """Per token (its hash, never the token), else per client address."""
+    token = _bearer()
+    if token:
+        return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return "addr:" + get_remote_address()
+
+
+def current_user() -> User:
+    user = flask.g.get("api_user")
+    if user is None:  # _authenticate ran for every non-public route
+        raise ApiError(401, "send an API token")
+    return user  # type: ignore[no-any-return]
+
+
+def require_admin() -> User:
+    user = current_user()
+    if not user.is_admin:
+        raise ApiError(403, "this route needs an admin account")
+    return user
+
+
+def api_blueprint() -> Blueprint:
+    """A fresh blueprint (one per app, so rate limits attach to this app only)."""
+    blueprint = Blueprint("api_v1", __name__, url_prefix=PREFIX)
+    register_error_handlers(blueprint)
+    blueprint.before_request(_authenticate)
+    blueprint.add_url_rule("/openapi.json", "openapi", openapi.document, methods=["GET"])
+    market.register(blueprint)
+    forecasts.register(blueprint)
+    jobs.register(blueprint)
+    alerts.register(blueprint)
+    stream.register(blueprint)
+    return blueprint
+
+
+def init_api(server: Flask, limiter: Limiter, limit: str) -> None:
+    blueprint = api_blueprint()
+    limiter.limit(limit, key_func=rate_limit_key)(blueprint)
+    server.register_blueprint(blueprint)
