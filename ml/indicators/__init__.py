@@ -65,6 +65,34 @@ def compute_many(bars: pd.DataFrame, requests: Iterable[Request]) -> pd.DataFram
     return pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
 
 
+def parse_request(text: str) -> tuple[str, dict[str, ParamValue]]:
+    """``"macd:fast=8:slow=21"`` -> ``("macd", {"fast": 8, "slow": 21})``, validated.
+
+    The spelling the CLI and URLs use: a name, then ``:param=value`` pairs.
+    """
+    name, *pairs = text.strip().split(":")
+    spec = get_spec(name.strip())
+    known = {p.name: p for p in spec.params}
+    params: dict[str, ParamValue] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or key not in known:
+            raise ValueError(f"{spec.name}: bad parameter {pair!r} in {text!r}; write "
+                             f"name:param=value, allowed: {', '.join(known) or 'none'}")
+        params[key] = known[key].parse(value.strip(), spec.name)
+    spec.resolve(params)  # cross-parameter checks (macd fast < slow ...)
+    return spec.name, params
+
+
+def parse_requests(text: str) -> list[tuple[str, dict[str, ParamValue]]]:
+    """Comma-separated requests: ``"rsi,macd:fast=8:slow=21,bbands"``."""
+    items = [item for item in text.split(",") if item.strip()]
+    if not items:
+        raise ValueError(f"no indicator names in {text!r}; known: {', '.join(sorted(REGISTRY))}")
+    return [parse_request(item) for item in items]
+
+
 def _run(spec: IndicatorSpec, bars: pd.DataFrame, params: dict[str, ParamValue]) -> pd.DataFrame:
     needed = spec.min_bars(params)
     if len(bars) < needed:
@@ -80,4 +108,4 @@ def _describe(params: Mapping[str, ParamValue]) -> str:
 
 
 __all__ = ["REGISTRY", "IndicatorSpec", "Output", "Param", "compute", "compute_many",
-           "get_spec"]
+           "get_spec", "parse_request", "parse_requests"]

@@ -42,34 +42,31 @@ def vwap(bars: pd.DataFrame, anchor: str = "auto") -> pd.DataFrame:
         raise ValueError(f"vwap: anchor must be one of {', '.join(VWAP_ANCHORS)}; "
                          f"got {anchor!r}")
     volume = price(bars, "volume")
-    typical = (price(bars, "high") + price(bars, "low") + price(bars, "close")) / 3.0
+    typical = price(bars, "high") + price(bars, "low")
+    typical += price(bars, "close")
+    typical /= 3.0
     cum_pv = np.cumsum(typical * volume)
     cum_v = np.cumsum(volume)
-    if _resolve_anchor(bars.index, anchor) == "session":
-        starts = _session_starts(bars.index)
+    nanos = _utc_nanos(bars.index)
+    if _resolve_anchor(nanos, anchor) == "session":
         # Subtract the running totals as they stood before each session's first bar.
-        lengths = np.diff(np.append(starts, len(volume)))
-        before = np.repeat(starts, lengths) - 1
-        has_before = before >= 0
-        cum_pv = cum_pv - np.where(has_before, cum_pv[before], 0.0)
-        cum_v = cum_v - np.where(has_before, cum_v[before], 0.0)
+        days = nanos // _NS_PER_DAY
+        starts = np.flatnonzero(days[1:] != days[:-1]) + 1
+        lengths = np.diff(np.concatenate([[0], starts, [len(volume)]]))
+        cum_pv -= np.repeat(np.concatenate([[0.0], cum_pv[starts - 1]]), lengths)
+        cum_v -= np.repeat(np.concatenate([[0.0], cum_v[starts - 1]]), lengths)
     with np.errstate(divide="ignore", invalid="ignore"):
-        values = np.where(cum_v > 0, cum_pv / cum_v, np.nan)
+        values = cum_pv / cum_v
+    values[cum_v <= 0] = np.nan
     return frame(bars, {column_name("vwap", anchor): values})
 
 
-def _resolve_anchor(index: pd.Index, anchor: str) -> str:
+def _resolve_anchor(nanos: np.ndarray, anchor: str) -> str:
     if anchor != "auto":
         return anchor
-    nanos = _utc_nanos(index)
     if len(nanos) < 2:
         return "cumulative"  # one bar: both anchors give the same value
     return "session" if int(np.diff(nanos).min()) < _NS_PER_DAY else "cumulative"
-
-
-def _session_starts(index: pd.Index) -> np.ndarray:
-    days = _utc_nanos(index) // _NS_PER_DAY
-    return np.flatnonzero(np.concatenate([[True], days[1:] != days[:-1]]))
 
 
 def _utc_nanos(index: pd.Index) -> np.ndarray:

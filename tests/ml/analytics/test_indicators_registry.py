@@ -151,3 +151,18 @@ def test_compute_many_joins_columns(bars: pd.DataFrame) -> None:
 def test_get_spec_and_min_bars() -> None:
     assert get_spec("macd").min_bars({"slow": 30, "signal": 5}) == 34
     assert get_spec("ichimoku").min_bars({"displacement": 0}) == 52
+
+
+def test_parse_requests() -> None:
+    from ml.indicators import parse_request, parse_requests
+
+    assert parse_request(" macd:fast=8:slow=21 ") == ("macd", {"fast": 8, "slow": 21})
+    assert parse_request("bbands:stddev=2.5") == ("bbands", {"stddev": 2.5})
+    assert parse_request("vwap:anchor=session") == ("vwap", {"anchor": "session"})
+    assert parse_requests("rsi,obv") == [("rsi", {}), ("obv", {})]
+    with pytest.raises(ValueError, match=r"obv: bad parameter 'period=3'.*allowed: none"):
+        parse_request("obv:period=3")
+    with pytest.raises(ValueError, match=r"bad parameter 'period'"):
+        parse_request("rsi:period")
+    with pytest.raises(ValueError, match=r"must be shorter than slow"):
+        parse_request("macd:fast=40")
