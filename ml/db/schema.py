@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -236,4 +237,112 @@ watchlists = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("symbol", String(64), primary_key=True),
     Column("position", Integer, nullable=False),
+)
+
+# --- Alerts and notifications (issue 8, migration 0006) -----------------------------------------
+# A rule: what to watch (symbol, interval, type + JSON params), whom to tell and how (channels),
+# and how often (cooldown in bar-time seconds, one-shot or repeating, expiry).
+alert_rules = Table(
+    "alert_rules", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("symbol", String(64), nullable=False),
+    Column("interval", String(8), nullable=False),
+    Column("rule_type", String(32), nullable=False),
+    Column("params_json", Text, nullable=False),
+    Column("channels_json", Text, nullable=False),
+    Column("cooldown_s", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("one_shot", Boolean, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    # Bar timestamp (epoch s) of the newest event: what cooldown is measured from.
+    Column("last_fired_ts", BigInteger, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_alert_rules_watch", "active", "symbol", "interval"),
+    Index("ix_alert_rules_owner", "owner_id"),
+)
+
+# One event per (rule, bar): the unique key is what makes two workers evaluating the same bar
+# store one event. Events outlive any delivery failure.
+alert_events = Table(
+    "alert_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule_id", Integer, ForeignKey("alert_rules.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("bar_ts", BigInteger, nullable=False),
+    Column("symbol", String(64), nullable=False),
+    Column("interval", String(8), nullable=False),
+    Column("payload_json", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("rule_id", "bar_ts", name="uq_alert_events_rule_bar"),
+    Index("ix_alert_events_owner", "owner_id", "id"),
+)
+
+# One delivery per (event, channel); test notifications have no event. ``lease_until`` lets
+# exactly one worker send it at a time; ``next_attempt_at`` is the backoff schedule.
+notification_deliveries = Table(
+    "notification_deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("alert_events.id", ondelete="CASCADE"),
+           nullable=True),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Column("test_payload_json", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("event_id", "channel", name="uq_notification_deliveries_event_channel"),
+    Index("ix_notification_deliveries_due", "state", "next_attempt_at"),
+    Index("ix_notification_deliveries_owner", "owner_id", "id"),
+)
+
+# Every attempt of every delivery, shown to the user beside the event.
+delivery_attempts = Table(
+    "delivery_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", Integer, ForeignKey("notification_deliveries.id",
+                                              ondelete="CASCADE"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("detail", Text, nullable=True),
+    Index("ix_delivery_attempts_delivery", "delivery_id"),
+)
+
+# A user's channel settings (webhook URL and secret, e-mail address) and its health: a channel
+# failing ``consecutive_failures`` times in a row is marked ``failing`` and shown as such.
+notification_channels = Table(
+    "notification_channels", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("config_json", Text, nullable=False),
+    Column("failing", Boolean, nullable=False),
+    Column("consecutive_failures", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("last_success_at", DateTime(timezone=True), nullable=True),
+    Column("last_failure_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("owner_id", "channel", name="uq_notification_channels_owner_channel"),
+)
+
+# Per (symbol, interval): the newest bar already evaluated, so each bar is evaluated once in
+# the normal case (the event key still protects against a second evaluation).
+alert_watch_state = Table(
+    "alert_watch_state", metadata,
+    Column("symbol", String(64), primary_key=True),
+    Column("interval", String(8), primary_key=True),
+    Column("evaluated_through_ts", BigInteger, nullable=False),
+    Column("evaluated_at", DateTime(timezone=True), nullable=False),
 )
