@@ -100,9 +100,10 @@ def log_returns(close: np.ndarray) -> np.ndarray:
 
 
 class _Arrays:
-    """The bars as contiguous float64 arrays (TA-Lib wants them so)."""
+    """The bars as contiguous float64 arrays, plus the frame for the indicator registry."""
 
     def __init__(self, bars: pd.DataFrame) -> None:
+        self.bars = bars
         self.open = np.ascontiguousarray(bars["open"].to_numpy(dtype=np.float64))
         self.high = np.ascontiguousarray(bars["high"].to_numpy(dtype=np.float64))
         self.low = np.ascontiguousarray(bars["low"].to_numpy(dtype=np.float64))
@@ -120,8 +121,7 @@ def _check_bars(bars: pd.DataFrame) -> None:
 
 
 def _compute_one(a: _Arrays, base: str, window: int | None) -> np.ndarray:  # noqa: C901
-    import talib
-
+    """One feature; indicators come from ``ml.indicators`` (the same ones the charts show)."""
     n = window or 0
     match base:
         case "log_return":
@@ -131,29 +131,43 @@ def _compute_one(a: _Arrays, base: str, window: int | None) -> np.ndarray:  # no
             out[n:] = np.log(a.close[n:] / a.close[:-n])
             return out
         case "realized_vol":
+            # Root mean square of log returns (realised volatility, no mean removed).
+            import talib
+
             return np.sqrt(talib.SMA(a.returns * a.returns, timeperiod=n))
         case "volume_z":
             return _zscore(np.log1p(np.maximum(a.volume, 0.0)), n)
         case "hl_range":
             return np.log(a.high / a.low)
         case "rsi":
-            return (talib.RSI(a.close, timeperiod=n) - 50.0) / 50.0
+            return (_indicator(a, "rsi", "rsi", period=n) - 50.0) / 50.0
         case "macd_hist":
-            _, _, hist = talib.MACD(a.close, fastperiod=12, slowperiod=26, signalperiod=9)
-            return hist / a.close
+            return _indicator(a, "macd", "macd_hist", fast=12, slow=26, signal=9) / a.close
         case "bb_pctb":
-            upper, _, lower = talib.BBANDS(a.close, timeperiod=n, nbdevup=2.0, nbdevdn=2.0)
-            width = upper - lower
-            with np.errstate(invalid="ignore", divide="ignore"):
-                pctb = np.where(width > 0, (a.close - lower) / width, 0.5)
-            return np.where(np.isnan(width), np.nan, pctb - 0.5)
+            pctb = _indicator(a, "bbands", "bb_pctb", period=n, stddev=2.0) - 0.5
+            middle = _indicator(a, "sma", "sma", period=n)
+            return np.where(np.isfinite(middle) & ~np.isfinite(pctb), 0.0, pctb)
         case "sma_gap":
-            return np.log(a.close / talib.SMA(a.close, timeperiod=n))
+            return np.log(a.close / _indicator(a, "sma", "sma", period=n))
         case "atr_pct":
-            return talib.ATR(a.high, a.low, a.close, timeperiod=n) / a.close
+            return _indicator(a, "atr", "atr", period=n) / a.close
         case "adx":
-            return talib.ADX(a.high, a.low, a.close, timeperiod=n) / 100.0
+            return _indicator(a, "adx", "adx", period=n) / 100.0
     raise ValueError(f"unknown feature base {base!r}")  # unreachable: parse_feature checked
+
+
+def _indicator(a: _Arrays, name: str, output: str, **params: object) -> np.ndarray:
+    """One output of ``ml.indicators.compute``; all NaN when the bars are shorter than its
+    warm-up (the window check then rejects those rows, as for any warm-up)."""
+    from ml.indicators import compute, get_spec
+
+    spec = get_spec(name)
+    resolved = spec.resolve(params)
+    if len(a.bars) < spec.min_bars(resolved):
+        return np.full(len(a.bars), np.nan)
+    keys = [o.key for o in spec.outputs]
+    column = spec.columns(resolved)[keys.index(output)]
+    return compute(a.bars, name, **params)[column].to_numpy(dtype=np.float64)
 
 
 def _zscore(values: np.ndarray, window: int) -> np.ndarray:

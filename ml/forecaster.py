@@ -26,6 +26,10 @@ from ml.models.scaler import StandardScaler
 logger = logging.getLogger(__name__)
 
 STATE_FORMAT = 1
+# A live forecast computes features on the last window + FORECAST_TAIL bars only. Recursive
+# indicators (Wilder's RSI, MACD's EMAs, ADX) forget their seed geometrically: after 1,000
+# bars the difference from the full-history value is below 1e-12.
+FORECAST_TAIL = 1000
 
 
 @dataclass
@@ -93,6 +97,7 @@ class Forecaster:
 
     def forecast(self, bars: pd.DataFrame) -> Forecast:
         """The forecast made at the last bar of ``bars``."""
+        bars = bars.iloc[-(self.config.window_length + FORECAST_TAIL):]
         prepared = self.prepare(bars)
         last = len(bars) - 1
         if len(prepared.ends) == 0 or prepared.ends[-1] != last:
