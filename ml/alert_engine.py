@@ -162,8 +162,13 @@ def _load_forecasts(engine: Engine, symbol: str, interval: str,
 
 
 def evaluate(engine: Engine, now: datetime | None = None,
-             only: Iterable[tuple[str, str]] | None = None) -> EvaluationReport:
-    """Check every active rule (or those on ``only`` series) against newly closed bars."""
+             only: Iterable[tuple[str, str]] | None = None,
+             reevaluate_bars: int = 0) -> EvaluationReport:
+    """Check every active rule (or those on ``only`` series) against newly closed bars.
+
+    ``reevaluate_bars`` > 0 evaluates the newest that many closed bars again whatever was
+    evaluated before (after a data repair); events already stored are not stored twice.
+    """
     now = now or now_utc()
     report = EvaluationReport()
     with engine.connect() as connection:
@@ -174,22 +179,23 @@ def evaluate(engine: Engine, now: datetime | None = None,
         report.series += 1
         report.rules += len(rules)
         try:
-            _evaluate_series(engine, symbol, interval, rules, states.get((symbol, interval)),
-                             now, report)
+            _evaluate_series(engine, (symbol, interval), rules, states.get((symbol, interval)),
+                             now, report, reevaluate_bars)
         except Exception as error:  # noqa: BLE001 - one bad series must not stop the others
             logger.exception("alert evaluation of %s %s failed", symbol, interval)
             report.errors.append(f"{symbol} {interval}: {error}")
     return report
 
 
-def _evaluate_series(engine: Engine, symbol: str, interval: str, rules: list[LiveRule],
+def _evaluate_series(engine: Engine, series: tuple[str, str], rules: list[LiveRule],
                      evaluated_through: int | None, now: datetime,
-                     report: EvaluationReport) -> None:
+                     report: EvaluationReport, reevaluate_bars: int = 0) -> None:
+    symbol, interval = series
     length = interval_seconds(interval)
     lookback = max(rule.rule.lookback() for rule in rules)
+    extra = MAX_NEW_BARS if evaluated_through is not None else max(1, reevaluate_bars)
     with engine.connect() as connection:
-        bars = read_bars(connection, symbol, interval, lookback + MAX_NEW_BARS
-                         if evaluated_through is not None else lookback + 1)
+        bars = read_bars(connection, symbol, interval, lookback + extra)
     if bars.empty:
         return
     forecasts = None
@@ -198,7 +204,9 @@ def _evaluate_series(engine: Engine, symbol: str, interval: str, rules: list[Liv
     cache = SeriesCache(bars, forecasts)
     closes_at = cache.ts + length
     closed = np.flatnonzero(closes_at <= int(now.timestamp()))
-    if evaluated_through is None:
+    if reevaluate_bars > 0:
+        new_positions = closed[-reevaluate_bars:]
+    elif evaluated_through is None:
         new_positions = closed[-1:]  # a series seen for the first time: its newest bar only
     else:
         new_positions = closed[cache.ts[closed] > evaluated_through][-MAX_NEW_BARS:]
@@ -251,6 +259,14 @@ def _insert_ignore(connection: Connection, table: Any, values: dict[str, Any],
 
 def _store_events(connection: Connection, live: LiveRule, cache: SeriesCache,
                   positions: list[int], now: datetime, report: EvaluationReport) -> None:
+    # Re-read the rule under a row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    # serialises writers): another worker may have fired or disabled it since we loaded it.
+    current = connection.execute(select(alert_rules.c.active, alert_rules.c.last_fired_ts)
+                                 .where(alert_rules.c.id == live.id).with_for_update()).first()
+    if current is None or not current.active:
+        return
+    positions = throttle(positions, cache.ts, cooldown_s=live.cooldown_s,
+                         one_shot=live.one_shot, last_fired_ts=current.last_fired_ts)
     for position in positions:
         bar_ts = int(cache.ts[position])
         payload = {"rule_id": live.id, "rule": live.name, "rule_type": live.rule.rule_type,

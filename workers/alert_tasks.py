@@ -177,15 +177,19 @@ def enqueue(delivery_ids: list[int], countdown: float | None = None) -> None:
         deliver.apply_async(args=[delivery_id], countdown=countdown)
 
 
-def run_check(db: Engine, only: list[tuple[str, str]] | None = None,
-              now: datetime | None = None) -> dict[str, Any]:
-    """Evaluate, enqueue the new deliveries and anything overdue; what the tasks run."""
+def run_checks(db: Engine, only: list[tuple[str, str]] | None = None,
+               now: datetime | None = None, reevaluate_bars: int = 0) -> dict[str, Any]:
+    """Evaluate, then enqueue the new deliveries and anything overdue.
+
+    What ``workers.tasks.check_alerts`` (beat, every minute) and the tasks below run.
+    """
     from ml.alert_engine import evaluate
 
     settings = load_settings(AlertSettings)
-    report = evaluate(db, now, only)
+    report = evaluate(db, now, only, reevaluate_bars=reevaluate_bars)
     fresh = [delivery_id for delivery_id, _ in report.deliveries]
-    late = [i for i in overdue(db, now or now_utc(), settings) if i not in set(fresh)]
+    known = set(fresh)
+    late = [i for i in overdue(db, now or now_utc(), settings) if i not in known]
     enqueue(fresh + late)
     result = report.to_dict()
     result["resent_overdue"] = late
@@ -196,15 +200,15 @@ def run_check(db: Engine, only: list[tuple[str, str]] | None = None,
 
 
 @app.task(name="workers.alert_tasks.check")
-def check() -> dict[str, Any]:
-    """Every active rule against bars closed since the last check (beat, every minute)."""
-    return run_check(engine())
+def check(reevaluate_bars: int = 0) -> dict[str, Any]:
+    """Every active rule against bars closed since the last check."""
+    return run_checks(engine(), reevaluate_bars=int(reevaluate_bars))
 
 
 @app.task(name="workers.alert_tasks.evaluate_series")
 def evaluate_series(symbol: str, interval: str) -> dict[str, Any]:
     """Right after new bars of one series are stored: its rules only, no minute wait."""
-    return run_check(engine(), only=[(symbol, interval)])
+    return run_checks(engine(), only=[(symbol, interval)])
 
 
 @app.task(name="workers.alert_tasks.deliver", acks_late=True)
