@@ -26,7 +26,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ LEVELS = (0.95, 0.99)
 METHODS = ("historical", "parametric", "cornish_fisher")
 COARSE_INTERVALS = ("1d", "1wk")  # aligned with a benchmark on the UTC date, not the instant
 
-ArrayLike = pd.Series | np.ndarray | list[float]
+ArrayLike: TypeAlias = pd.Series | np.ndarray | list[float]
 
 
 # --- results --------------------------------------------------------------------------------

@@ -32,9 +32,10 @@ def macd(bars: pd.DataFrame, fast: int = 12, slow: int = 26, signal: int = 9) ->
 def stoch(bars: pd.DataFrame, k_period: int = 14, k_smooth: int = 3,
           d_period: int = 3) -> pd.DataFrame:
     """Slow stochastic: %K = SMA(k_smooth) of the raw %K over ``k_period``, %D = SMA of %K."""
+    sma = talib.MA_Type.SMA
     slow_k, slow_d = talib.STOCH(price(bars, "high"), price(bars, "low"), price(bars, "close"),
-                                 fastk_period=k_period, slowk_period=k_smooth, slowk_matype=0,
-                                 slowd_period=d_period, slowd_matype=0)
+                                 fastk_period=k_period, slowk_period=k_smooth, slowk_matype=sma,
+                                 slowd_period=d_period, slowd_matype=sma)
     return frame(bars, {column_name("stoch_k", k_period, k_smooth, d_period): slow_k,
                         column_name("stoch_d", k_period, k_smooth, d_period): slow_d})
 

@@ -21,7 +21,7 @@ def bbands(bars: pd.DataFrame, period: int = 20, stddev: float = 2.0) -> pd.Data
     where the bands have zero width (a flat window), never an invented 0.5.
     """
     close = price(bars, "close")
-    upper, middle, lower = talib.BBANDS(close, period, stddev, stddev, 0)
+    upper, middle, lower = talib.BBANDS(close, period, stddev, stddev, talib.MA_Type.SMA)
     width = upper - lower
     with np.errstate(divide="ignore", invalid="ignore"):
         pct_b = np.where(width > 0, (close - lower) / width, np.nan)

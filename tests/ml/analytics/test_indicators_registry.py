@@ -166,3 +166,15 @@ def test_parse_requests() -> None:
         parse_request("rsi:period")
     with pytest.raises(ValueError, match=r"must be shorter than slow"):
         parse_request("macd:fast=40")
+
+
+def test_docs_table_lists_every_indicator_with_its_defaults() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "indicators.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line for line in docs.splitlines()
+            if line.startswith("| `")}
+    assert set(REGISTRY) <= set(rows)
+    for name, spec in REGISTRY.items():
+        for param in spec.params:
+            assert f"{param.name}={param.default}" in rows[name], (name, param.name)
