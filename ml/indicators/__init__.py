@@ -47,13 +47,19 @@ def compute(bars: pd.DataFrame, name: str, **params: object) -> pd.DataFrame:
 def compute_many(bars: pd.DataFrame, requests: Iterable[Request]) -> pd.DataFrame:
     """Several indicators side by side; each request is a name or ``(name, params)``.
 
-    The bars are validated once for all requests (the columns any of them needs).
+    The bars are validated once for all requests (the columns any of them needs); requests
+    that resolve to the same parameters are computed once.
     """
     plan: list[tuple[IndicatorSpec, dict[str, ParamValue]]] = []
+    seen: set[tuple[str, tuple[tuple[str, ParamValue], ...]]] = set()
     for request in requests:
         name, params = (request, {}) if isinstance(request, str) else request
         spec = get_spec(name)
-        plan.append((spec, spec.resolve(params)))
+        resolved = spec.resolve(params)
+        key = (spec.name, tuple(resolved.items()))
+        if key not in seen:  # "rsi" and ("rsi", {"period": 14}) are the same columns
+            seen.add(key)
+            plan.append((spec, resolved))
     if not plan:
         raise ValueError("no indicators requested")
     inputs = tuple(dict.fromkeys(c for spec, _ in plan for c in spec.inputs))

@@ -142,6 +142,8 @@ def test_compute_many_joins_columns(bars: pd.DataFrame) -> None:
     assert list(out.columns[:2]) == ["rsi_14", "sma_5"]
     assert "bb_upper_20_2.5" in out.columns
     pd.testing.assert_series_equal(out["sma_5"], compute(bars, "sma", period=5)["sma_5"])
+    same = compute_many(bars, ["rsi", ("rsi", {"period": 14}), ("rsi", {"period": 7})])
+    assert list(same.columns) == ["rsi_14", "rsi_7"]
     with pytest.raises(ValueError, match="unknown indicator"):
         compute_many(bars, ["rsi", "nope"])
     with pytest.raises(ValueError, match="no indicators requested"):
