@@ -28,6 +28,7 @@ def celery_config(worker: WorkerSettings, core: CoreSettings) -> dict[str, Any]:
         result_backend = broker_url
         transport_options = {
             "visibility_timeout": worker.visibility_timeout_s,
+            **_restore_sweep(worker.visibility_timeout_s),
             # Bounded publish retries: .delay() fails fast instead of hanging a request.
             "max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
             "socket_timeout": worker.broker_timeout_s,
@@ -72,15 +73,39 @@ def celery_config(worker: WorkerSettings, core: CoreSettings) -> dict[str, Any]:
     }
 
 
+def _restore_sweep(visibility_timeout_s: int) -> dict[str, int]:
+    """How often a worker looks for unacked tasks of dead workers to deliver again.
+
+    kombu sweeps every ``interval * throttle`` seconds (10 x 10 by default): fine for an hour
+    of visibility, far too slow for a short one. Aim at a twentieth of the visibility timeout.
+    """
+    target = max(1, visibility_timeout_s // 20)
+    interval = min(10, target)
+    return {"unacked_restore_interval": interval,
+            "unacked_restore_throttle": max(1, min(10, target // interval))}
+
+
 def create_celery(worker: WorkerSettings | None = None,
                   core: CoreSettings | None = None) -> Celery:
     worker = worker or load_settings(WorkerSettings)
     core = core or load_settings(CoreSettings)
-    app = Celery("foresight", include=["workers.tasks"])
+    app = Celery("foresight", include=task_modules())
     app.conf.update(celery_config(worker, core))
     app.conf.beat_schedule = _beat_schedule()
+    # Re-reads the admin's stored schedule while running (workers/schedule.py).
+    app.conf.beat_scheduler = "workers.schedule:DatabaseScheduler"
     logger.info("celery in %s mode", worker.mode)
     return app
+
+
+def task_modules() -> list[str]:
+    """Task modules the worker imports; the alert engine's module once it exists."""
+    import importlib.util
+
+    modules = ["workers.tasks"]
+    if importlib.util.find_spec("workers.alert_tasks") is not None:
+        modules.append("workers.alert_tasks")
+    return modules
 
 
 def _beat_schedule() -> dict[str, Any]:

@@ -1,0 +1,46 @@
+"""How tasks behave: retries and backoff, model age for retraining, drift thresholds.
+
+Environment variables ``FORESIGHT_JOBS_*`` set them; the tests shorten the backoff so a retry
+test takes seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ml.settings import ENV_PREFIX, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+class JobPolicy(BaseSettings):
+    """Retry, retraining and drift knobs of the job layer."""
+
+    model_config = SettingsConfigDict(env_prefix=f"{ENV_PREFIX}JOBS_", extra="ignore",
+                                      validate_default=True)
+
+    max_retries: int = Field(default=4, ge=0, le=20, description="retries of a transient "
+                             "error (network, rate limit, database busy) before giving up")
+    retry_backoff_s: float = Field(default=5.0, gt=0, description="first retry delay; doubles")
+    retry_backoff_max_s: float = Field(default=600.0, gt=0)
+    model_max_age_days: float = Field(default=30.0, gt=0, description="retrain_stale retrains "
+                                      "active models older than this")
+    drift_delta: float = Field(default=0.5, ge=0)
+    drift_threshold: float = Field(default=10.0, gt=0)
+    drift_coverage_window: int = Field(default=50, ge=10)
+    drift_coverage_alpha: float = Field(default=0.01, gt=0, lt=0.5)
+    cancel_poll_s: float = Field(default=0.5, gt=0, description="how often a training checks "
+                                 "whether it was cancelled")
+
+    def backoff_s(self, retries: int) -> float:
+        """Delay before retry number ``retries + 1``: exponential, capped."""
+        return float(min(self.retry_backoff_max_s, self.retry_backoff_s * 2 ** retries))
+
+
+@functools.cache
+def job_policy() -> JobPolicy:
+    return load_settings(JobPolicy)

@@ -1,0 +1,194 @@
+"""What every job task shares: its job row, retries with backoff, cancellation, the lock.
+
+``JobTask.run_job`` wraps a task body:
+
+* records the delivery in the job row (``attempts`` + 1); a delivery of a job that already
+  finished (the worker died after the last write but before the ack) returns the stored
+  result instead of doing the work twice;
+* transient errors (network, rate limit, database or Redis unreachable) are retried with
+  exponential backoff up to ``JobPolicy.max_retries``, then fail naming the attempts; any other
+  error fails at once with its message (bad input is never retried);
+* a cancelled job (``workers.jobs.request_cancel``) stops at its next check and ends
+  ``CANCELLED``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+from typing import Any
+
+from celery import Task
+from celery.exceptions import Ignore, Reject, Retry, SoftTimeLimitExceeded
+from sqlalchemy import Engine
+
+from workers import jobs as job_rows
+from workers import locks
+from workers.policy import job_policy
+from workers.submit import lock_key_for
+
+logger = logging.getLogger(__name__)
+
+CANCELLED_STATE = "CANCELLED"  # a custom Celery state, stored before raising Ignore
+
+
+class JobCancelled(Exception):  # noqa: N818 - reads as an event, like Celery's Ignore
+    """The job was cancelled by a user; raised at a safe point."""
+
+
+class TransientJobError(RuntimeError):
+    """A failure that may pass (a provider or store unreachable): retried with backoff."""
+
+
+class JobFailed(RuntimeError):
+    """A failure that retrying cannot fix; its message is shown to the user as it is."""
+
+
+@functools.cache
+def engine() -> Engine:
+    from ml.db import open_database
+    from workers.settings import core_settings
+
+    return open_database(core_settings().resolved_database_url())
+
+
+@functools.cache
+def redis_client() -> Any:
+    """Redis (broker database: locks and latest forecasts); None in fallback mode."""
+    from workers.settings import worker_settings
+
+    settings = worker_settings()
+    if settings.mode != "redis":
+        return None
+    import redis
+
+    return redis.Redis.from_url(settings.redis_db_url(settings.broker_db),
+                                socket_timeout=settings.broker_timeout_s,
+                                socket_connect_timeout=settings.broker_timeout_s,
+                                health_check_interval=10)
+
+
+def lock_ttl_s() -> float:
+    """How long a training lock lives without refresh: the visibility timeout."""
+    from workers.settings import worker_settings
+
+    return float(worker_settings().visibility_timeout_s)
+
+
+def is_transient(error: BaseException) -> bool:
+    import redis.exceptions
+    from sqlalchemy.exc import OperationalError
+
+    from ml.data.errors import NetworkError, RateLimitedError
+
+    transient = (TransientJobError, NetworkError, RateLimitedError, OperationalError,
+                 redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                 ConnectionError, TimeoutError)
+    return isinstance(error, transient)
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, JobFailed | ValueError):
+        return str(error)  # our and the domain's messages are written for users
+    return f"{type(error).__name__}: {error}"
+
+
+class JobTask(Task):
+    """Base class of the job tasks (see the module docstring)."""
+
+    abstract = True
+
+    def run_job(self, body: Any, kwargs: dict[str, Any]) -> Any:
+        job_id = self.request.id
+        row = job_rows.record_started(engine(), job_id, self.name, kwargs,
+                                      worker=f"{self.request.hostname}:{os.getpid()}")
+        if row["state"] == job_rows.SUCCESS:
+            logger.info("job %s already finished: returning its stored result", job_id)
+            return row["result"]
+        self._cancel_checked_at = 0.0
+        try:
+            if row["state"] == job_rows.CANCELLED or row["cancel_requested"]:
+                raise JobCancelled("cancelled before it started")
+            return body(self, **kwargs)
+        except (Retry, Ignore, Reject):
+            raise
+        except SoftTimeLimitExceeded as error:
+            raise JobFailed("the job ran past its time limit and was stopped") from error
+        except Exception as error:
+            if _is_cancellation(error):
+                self._record_cancelled(str(error), kwargs)
+            if is_transient(error):
+                self._retry_transient(error)
+            raise
+
+    # --- progress and cancellation -------------------------------------------------------
+
+    def progress(self, meta: dict[str, Any]) -> None:
+        """Publish progress to Celery (live) and the job row (durable)."""
+        self.update_state(state=job_rows.PROGRESS, meta=meta)
+        job_rows.record_progress(engine(), self.request.id, meta)
+
+    def should_stop(self) -> bool:
+        """True once the job is cancelled; polls the job row at most every cancel_poll_s."""
+        now = time.monotonic()
+        if now - getattr(self, "_cancel_checked_at", 0.0) < job_policy().cancel_poll_s:
+            return False
+        self._cancel_checked_at = now
+        return job_rows.cancel_requested(engine(), self.request.id)
+
+    def check_cancelled(self) -> None:
+        self._cancel_checked_at = 0.0
+        if self.should_stop():
+            raise JobCancelled("cancelled")
+
+    def _record_cancelled(self, reason: str, kwargs: dict[str, Any]) -> None:
+        job_id = self.request.id
+        job_rows.record_finished(engine(), job_id, job_rows.CANCELLED,
+                                 error=f"cancelled: {reason}")
+        self._release_lock(kwargs)
+        self.update_state(state=CANCELLED_STATE, meta={"reason": reason})
+        logger.info("job %s cancelled: %s", job_id, reason)
+        raise Ignore()
+
+    # --- retries ---------------------------------------------------------------------------
+
+    def _retry_transient(self, error: BaseException) -> None:
+        policy = job_policy()
+        retries = int(self.request.retries or 0)
+        message = describe(error)
+        if retries >= policy.max_retries:
+            raise JobFailed(f"gave up after {retries + 1} attempts: {message}") from error
+        countdown = policy.backoff_s(retries)
+        job_rows.record_retry(engine(), self.request.id, message, countdown)
+        logger.warning("job %s: transient error, retry %d in %.1fs: %s", self.request.id,
+                       retries + 1, countdown, message)
+        raise self.retry(exc=error, countdown=countdown, max_retries=policy.max_retries)
+
+    # --- final states ------------------------------------------------------------------------
+
+    def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
+        job_rows.record_finished(engine(), task_id, job_rows.SUCCESS, result=retval)
+        self._release_lock(kwargs)
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any,
+                   einfo: Any) -> None:
+        job_rows.record_finished(engine(), task_id, job_rows.FAILURE, error=describe(exc))
+        self._release_lock(kwargs)
+
+    def _release_lock(self, kwargs: dict[str, Any] | None) -> None:
+        key = lock_key_for(self.name, kwargs or {})
+        client = redis_client()
+        if key is None or client is None:
+            return
+        try:
+            locks.release(client, key, self.request.id)
+        except Exception as error:  # noqa: BLE001 - the lock expires on its own anyway
+            logger.warning("could not release %s: %s", key, error)
+
+
+def _is_cancellation(error: BaseException) -> bool:
+    from ml.models.errors import TrainingCancelled
+
+    return isinstance(error, JobCancelled | TrainingCancelled)

@@ -1,0 +1,144 @@
+"""The body of ``train_model``: data, training with progress, evaluation, registration.
+
+Exactly one registry version per job: the version id is written to the job row right after
+registration, and a redelivered job that finds it there finishes without training again. A
+job that dies before registering leaves nothing in the registry (registration is one
+transaction), so the redelivery trains from scratch.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from workers import jobs as job_rows
+from workers import locks
+from workers.runtime import JobFailed, TransientJobError, engine, lock_ttl_s, redis_client
+
+logger = logging.getLogger(__name__)
+
+
+def load_bars_for_job(symbol: str, interval: str, *, refresh: bool = True) -> Any:
+    """``ml.data.load_bars`` with its errors sorted into retryable and not."""
+    from ml.data import load_bars
+    from ml.data.errors import DataError, NetworkError, RateLimitedError
+
+    try:
+        return load_bars(symbol, interval, engine=engine(), refresh=refresh)
+    except (NetworkError, RateLimitedError) as error:
+        raise TransientJobError(str(error)) from error
+    except DataError as error:
+        raise JobFailed(str(error)) from error
+
+
+def train(task: Any, symbol: str, interval: str, config: dict[str, Any] | None = None
+          ) -> dict[str, Any]:
+    from ml.models.config import ModelConfig
+
+    job_id = task.request.id
+    row = job_rows.get_job(engine(), job_id) or {}
+    done = (row.get("progress") or {}).get("version_id")
+    if done is not None:
+        return _already_registered(int(done))
+    running = _confirm_lock(job_id, symbol, interval)
+    if running is not None:
+        return {"skipped": True, "running_job": running,
+                "reason": f"a training of {symbol} {interval} is already running"}
+    try:
+        model_config = ModelConfig.from_dict(config or {})
+    except (TypeError, ValueError) as error:
+        raise JobFailed(f"bad model config: {error}") from error
+    task.progress({"phase": "loading data", "epoch": 0, "epochs": model_config.epochs})
+    loaded = load_bars_for_job(symbol, interval)
+    task.check_cancelled()
+    result = _fit(task, loaded.bars, model_config, symbol, interval)
+    task.progress({"phase": "evaluating", "epoch": result.history.epochs_run,
+                   "epochs": model_config.epochs})
+    return _evaluate_and_register(task, symbol, interval, loaded, result)
+
+
+def _fit(task: Any, bars: Any, model_config: Any, symbol: str, interval: str) -> Any:
+    from ml.training import fit_forecaster
+
+    client, key = redis_client(), locks.training_lock_key(symbol, interval)
+
+    def on_progress(info: dict[str, Any]) -> None:
+        task.progress({key: _finite(value) for key, value in info.items()})
+        if client is not None:  # still alive: keep the lock for another visibility period
+            locks.refresh(client, key, task.request.id, lock_ttl_s())
+
+    try:
+        return fit_forecaster(bars, model_config, on_progress=on_progress,
+                              should_stop=task.should_stop)
+    except ValueError as error:  # too little history and the like
+        raise JobFailed(str(error)) from error
+
+
+def _evaluate_and_register(task: Any, symbol: str, interval: str, loaded: Any,
+                           result: Any) -> dict[str, Any]:
+    from ml import registry
+    from ml.evaluation import evaluate, predict_split
+    from workers.promotion import decide
+
+    metrics = evaluate(result)
+    oos = predict_split(result, "test")
+    if result.forecaster.config.target == "returns":
+        # The drift detector compares live one-bar errors with this out-of-sample level.
+        metrics["drift_reference"] = {"abs_error_h1": float(
+            abs(oos.y[:, 0] - oos.yhat[:, 0]).mean())}
+    try:
+        active = registry.active_version(engine(), symbol, interval,
+                                         result.forecaster.config.target)
+        active_forecaster = registry.load_forecaster(engine(), active.id)
+    except registry.RegistryError:
+        active, active_forecaster = None, None
+    decision = decide(result, loaded.bars, metrics, active, active_forecaster)
+    metrics["promotion"] = {"promoted": decision.promote, "reason": decision.reason,
+                            **decision.detail}
+    task.check_cancelled()  # the last safe point: after this the version exists
+    info = registry.register(engine(), result.forecaster, symbol=symbol, interval=interval,
+                             bars=loaded.bars, metrics=metrics, promote=decision.promote)
+    job_rows.record_progress(engine(), task.request.id, {
+        "phase": "registered", "version_id": info.id, "epoch": result.history.epochs_run,
+        "epochs": result.forecaster.config.epochs})
+    logger.info("job %s registered %s %s v%d (%s)", task.request.id, symbol, interval,
+                info.version, decision.reason)
+    return {"version_id": info.id, "version": info.version, "promoted": info.active,
+            "reason": decision.reason, "summary": metrics.get("summary"),
+            "epochs_run": result.history.epochs_run, "seconds": round(result.seconds, 2),
+            "data": {"rows": len(loaded.bars), "first": loaded.bars.index[0].isoformat(),
+                     "last": loaded.bars.index[-1].isoformat()}}
+
+
+def _already_registered(version_id: int) -> dict[str, Any]:
+    from ml import registry
+
+    info = registry.get_version(engine(), version_id)
+    promotion = info.metrics.get("promotion") or {}
+    return {"version_id": info.id, "version": info.version, "promoted": info.active,
+            "reason": promotion.get("reason", ""), "summary": info.metrics.get("summary"),
+            "redelivered": True}
+
+
+def _confirm_lock(job_id: str, symbol: str, interval: str) -> str | None:
+    """None when this job holds the training lock, else the id of the job that does."""
+    client = redis_client()
+    if client is None:
+        return None
+    key = locks.training_lock_key(symbol, interval)
+    holder = locks.acquire(client, key, job_id, lock_ttl_s())
+    if holder == job_id:
+        return None
+    other = job_rows.get_job(engine(), holder)
+    if other is None or other["state"] in job_rows.FINISHED_STATES:
+        if locks.steal(client, key, holder, job_id, lock_ttl_s()):
+            return None
+        return locks.holder(client, key)
+    return holder
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
