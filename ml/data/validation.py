@@ -114,6 +114,8 @@ def validate(bars: pd.DataFrame, interval: str, calendar: MarketCalendar,
     if bars.empty:
         report.rows_out = 0
         return empty_bars(), report
+    if bars.index.unit != "ns":
+        bars = bars.set_axis(bars.index.as_unit("ns"), axis=0)
     frame = _drop_bad_prices(bars, report)
     frame = _drop_duplicates(frame, report)
     frame = _repair_ranges(frame, report)
@@ -168,7 +170,7 @@ def _find_gaps(bars: pd.DataFrame, interval: str, calendar: MarketCalendar,
     step = interval_timedelta(interval)
     index = bars.index
     # Candidates first (vectorised): only steps longer than one bar need a calendar look.
-    deltas = np.diff(index.asi8)
+    deltas = np.diff(index.as_unit("ns").asi8)
     candidates = np.flatnonzero(deltas > step.value)
     if candidates.size == 0:
         return
