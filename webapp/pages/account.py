@@ -79,6 +79,12 @@ def token_table(tokens: list[accounts.TokenInfo]) -> html.Div | dbc.Table:
     return dbc.Table([header, html.Tbody(rows)], size="sm", responsive=True, className="mb-0")
 
 
+def _clicked() -> bool:
+    """True when the button that fired was really pressed (re-rendered buttons also fire,
+    with ``n_clicks`` None)."""
+    return bool(ctx.triggered and ctx.triggered[0].get("value"))
+
+
 @callback(Output(ids.ACCOUNT_TOKEN_NEW, "children"),
           Output(ids.ACCOUNT_TOKENS, "children"),
           Input(ids.ACCOUNT_TOKEN_CREATE, "n_clicks"),
@@ -105,11 +111,15 @@ def create_token(_clicks: int, name: str | None) -> tuple[object, object]:
 def revoke_token(clicks: list[int | None]) -> object:
     user = auth.require_login()
     trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(clicks):
+    if not isinstance(trigger, dict) or not _clicked():
         raise PreventUpdate
+    try:
+        token_id = int(trigger["index"])
+    except (KeyError, TypeError, ValueError):
+        raise PreventUpdate from None
     engine = services.database()
     # The id comes from the client: revoke_token only touches this user's own tokens.
-    accounts.revoke_token(engine, user.id, int(trigger["index"]))
+    accounts.revoke_token(engine, user.id, token_id)
     return token_table(accounts.list_tokens(engine, user.id))
 
 

@@ -88,7 +88,7 @@ def stack(redis_server: PrivateRedis,
 
 
 def fake_model_version(engine: Engine, symbol: str, interval: str = "1d",
-                       summary: str = "no skill: MAE within 1% of the random walk",
+                       verdict: str = "no skill",
                        promote: bool = True) -> int:
     """A registry row without a real network (the web process never loads one)."""
     import json
@@ -112,8 +112,13 @@ def fake_model_version(engine: Engine, symbol: str, interval: str = "1d",
             data_first=now, data_last=now, data_rows=500, data_hash="0" * 64,
             code_version="test", created_at=now, keras_bytes=b"x", keras_sha256="0" * 64,
             state_json="{}", metrics_json=json.dumps({
-                "summary": summary, "model": {"mae": 0.011 - version * 0.001},
-                "baselines": {"random_walk": {"mae": 0.0105}}}))).inserted_primary_key[0]
+                "summary": {"verdict": verdict, "skill_horizons": [], "mean_theil_u": 1.01},
+                "horizons": {"1": {"model": {"mae": 12.0 - version, "rmse": 15.0,
+                                             "theil_u": 1.01,
+                                             "directional": {"accuracy": 0.51}},
+                                   "baselines": {"random_walk": {"mae": 11.9}},
+                                   "coverage": {"0.8": {"coverage": 0.79}}}}}))
+                                  ).inserted_primary_key[0]
     if promote:
         registry.promote(engine, int(version_id))
     return int(version_id)

@@ -114,14 +114,14 @@ def test_predict_reads_the_stored_forecast(market: Stack) -> None:
     body = response.json()
     assert body["status"] == "ready" and body["horizons"] == [1, 2, 3]
     assert len(body["prices"]) == 3 and len(body["bands"]["0.8"]["upper"]) == 3
-    assert body["model"]["summary"].startswith("no skill")
+    assert body["model"]["summary"]["verdict"] == "no skill"
     assert body["data_age_s"] > 0
     models = market.api("GET", "/models", params={"symbol": "sample:SPX"}).json()
     assert [m["active"] for m in models["models"]] == [True]
 
 
 def test_predict_without_a_model_is_404(market: Stack) -> None:
-    response = market.api("GET", "/predict/sample:GOOG")
+    response = market.api("GET", "/predict/sample:EURUSD", params={"interval": "1h"})
     assert response.status_code == 404
     assert "no trained model" in response.json()["error"]["message"]
 
