@@ -51,6 +51,8 @@ def train() -> Response:
                                              "config": config}, requested_by=user.username)
     except jobs.JobsUnavailable as error:
         raise ApiError(503, str(error), headers={"Retry-After": "30"}) from None
+    except ValueError as error:  # the job layer's own argument check
+        raise invalid("body", str(error)) from None
     response = json_response({"job_id": job_id, "status_url": f"/api/v1/jobs/{job_id}",
                               "symbol": symbol, "interval": interval, "config": config},
                              status=202)
@@ -66,8 +68,8 @@ def job(job_id: str) -> Response:
     params.allowed_query([])
     if len(job_id) > JOB_ID_MAX:
         raise ApiError(404, "no such job")
-    status: dict[str, Any] | None = jobs.job_status(job_id)
-    if status is None:
+    status: dict[str, Any] = jobs.job_status(job_id)
+    if status.get("state") == "UNKNOWN":
         raise ApiError(404, f"no job with id {job_id!r}")
     return json_response(_jsonable(status))
 

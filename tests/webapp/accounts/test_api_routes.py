@@ -188,3 +188,45 @@ def test_stream_relays_events_and_only_the_callers_alerts(market: Stack) -> None
     assert all(item.get("text") != "not mine" for item in data)
     assert received[-2:] == ["data: {\"reason\": \"max_s reached; reconnect\"}", ""] or \
         "event: end" in received
+
+
+def test_an_admin_queues_a_training_and_follows_it(market: Stack) -> None:
+    body = {"symbol": "sample:spx", "interval": "1d", "kind": "gru",
+            "hyperparameters": {"epochs": 2, "units": 8}}
+    response = market.api("POST", "/jobs/train", who="alice", json=body)
+    assert response.status_code == 202, response.text
+    queued = response.json()
+    assert queued["config"] == {"kind": "gru", "target": "returns", "epochs": 2, "units": 8}
+    status = market.api("GET", queued["status_url"].removeprefix("/api/v1"), who="alice")
+    assert status.status_code == 200, status.text
+    assert status.json()["state"] == "PENDING" and status.json()["args"]["symbol"] == "sample:SPX"
+    assert market.api("GET", "/jobs/no-such-job", who="alice").status_code == 404
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"interval": "1d"}, "symbol"),
+    ({"symbol": "AAPL", "kind": "transformer"}, "kind"),
+    ({"symbol": "AAPL", "hyperparameters": {"epochs": 100000}}, "hyperparameters.epochs"),
+    ({"symbol": "AAPL", "hyperparameters": {"units": 2.5}}, "hyperparameters.units"),
+    ({"symbol": "AAPL", "hyperparameters": {"rm_rf": 1}}, "hyperparameters.rm_rf"),
+    ({"symbol": "AAPL", "when": "now"}, "when"),
+])
+def test_training_requests_outside_the_safe_bounds_are_422(market: Stack, body: dict[str, object],
+                                                           field: str) -> None:
+    response = market.api("POST", "/jobs/train", who="alice", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"][0]["field"] == field
+    not_json = market.api("POST", "/jobs/train", who="alice", data="symbol=AAPL")
+    assert not_json.status_code == 422
+
+
+def test_predict_without_a_stored_forecast_queues_one_job_for_everyone(market: Stack) -> None:
+    fake_model_version(market.engine, "sample:EURUSD", "4h")
+    first = market.api("GET", "/predict/sample:EURUSD", params={"interval": "4h"})
+    assert first.status_code == 202, first.text
+    assert first.json()["status"] == "computing" and int(first.headers["Retry-After"]) > 0
+    second = market.api("GET", "/predict/sample:EURUSD", params={"interval": "4h"},
+                        who="wendy")
+    assert second.json()["job_id"] == first.json()["job_id"]
+    # The job id a viewer was given opens nothing for them.
+    assert market.api("GET", f"/jobs/{first.json()['job_id']}").status_code == 403
