@@ -1,19 +1,216 @@
-"""Alert routes for the token's owner (filled in when the alerts storage lands)."""
+"""Alert rules and events of the token's owner: ``/alerts`` CRUD and ``/alerts/events``.
+
+Every query passes the caller's user id to ``ml.alert_store`` (which filters on the owner),
+so a rule id belonging to someone else answers 404 exactly like one that does not exist.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response
+
+from webapp import services
+from webapp.api import params
+from webapp.api.errors import ApiError, invalid
+from webapp.api.market import canonical_symbol, json_response
+
+logger = logging.getLogger(__name__)
+
+FIELDS = ("name", "symbol", "interval", "rule_type", "params", "channels", "cooldown_s",
+          "one_shot", "active", "expires_at")
+MAX_ID = 2**31 - 1
 
 
 def register(blueprint: Blueprint) -> None:
-    """No alert routes yet."""
+    blueprint.add_url_rule("/alerts", "alerts", list_alerts, methods=["GET"])
+    blueprint.add_url_rule("/alerts", "alert_create", create_alert, methods=["POST"])
+    blueprint.add_url_rule("/alerts/events", "alert_events", list_alert_events,
+                           methods=["GET"])
+    blueprint.add_url_rule("/alerts/<rule_id>", "alert", get_alert, methods=["GET"])
+    blueprint.add_url_rule("/alerts/<rule_id>", "alert_update", update_alert, methods=["PUT"])
+    blueprint.add_url_rule("/alerts/<rule_id>", "alert_delete", delete_alert,
+                           methods=["DELETE"])
+
+
+def _owner() -> int:
+    from webapp.api.v1 import current_user
+
+    return current_user().id
+
+
+def _rule_id(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise ApiError(404, f"no alert rule {text[:20]!r}")
+    return int(text)
+
+
+def _types(body: dict[str, Any]) -> None:
+    """JSON types first, so the rule checks only ever see the shapes they expect."""
+    expected: dict[str, tuple[type, ...]] = {
+        "name": (str,), "symbol": (str,), "interval": (str,), "rule_type": (str,),
+        "params": (dict,), "channels": (list,), "cooldown_s": (int, float),
+        "one_shot": (bool,), "active": (bool,), "expires_at": (str, type(None))}
+    unknown = sorted(set(body) - set(FIELDS))
+    if unknown:
+        raise invalid(unknown[0], f"unknown field; allowed: {', '.join(FIELDS)}")
+    for name, kinds in expected.items():
+        value = body.get(name)
+        if name not in body:
+            continue
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise invalid(name, f"must be {' or '.join(k.__name__ for k in kinds)}")
+    if any(not isinstance(c, str) for c in body.get("channels") or []):
+        raise invalid("channels", "must be a list of channel names")
+
+
+def _values(body: dict[str, Any]) -> Any:
+    from ml.alert_store import check_rule
+
+    _types(body)
+    if isinstance(body.get("symbol"), str) and body["symbol"].strip():
+        body = {**body, "symbol": canonical_symbol(body["symbol"])}
+    try:
+        values, errors = check_rule(body)
+    except (TypeError, ValueError) as error:
+        raise invalid("params", str(error)) from None
+    if values is None:
+        fields = [{"field": f, "reason": r} for f, r in sorted(errors.items())]
+        first = fields[0] if fields else {"field": "body", "reason": "invalid rule"}
+        raise ApiError(422, f"{first['field']}: {first['reason']}", fields=fields or [first])
+    return values
+
+
+def list_alerts() -> Response:
+    from ml.alert_store import list_rules
+
+    params.allowed_query([])
+    rules = list_rules(services.database(), _owner())
+    return json_response({"alerts": rules, "count": len(rules)})
+
+
+def create_alert() -> Response:
+    from ml.alert_store import create_rule, get_rule
+
+    owner = _owner()
+    values = _values(params.json_body())
+    rule_id = create_rule(services.database(), owner, values)
+    response = json_response(get_rule(services.database(), owner, rule_id), status=201)
+    response.headers["Location"] = f"/api/v1/alerts/{rule_id}"
+    return response
+
+
+def get_alert(rule_id: str) -> Response:
+    from ml.alert_store import get_rule
+
+    params.allowed_query([])
+    rule = get_rule(services.database(), _owner(), _rule_id(rule_id))
+    if rule is None:
+        raise ApiError(404, f"no alert rule {rule_id}")
+    return json_response(rule)
+
+
+def update_alert(rule_id: str) -> Response:
+    from ml.alert_store import get_rule, update_rule
+
+    owner, number = _owner(), _rule_id(rule_id)
+    if get_rule(services.database(), owner, number) is None:
+        raise ApiError(404, f"no alert rule {rule_id}")
+    values = _values(params.json_body())
+    if not update_rule(services.database(), owner, number, values):
+        raise ApiError(404, f"no alert rule {rule_id}")
+    return json_response(get_rule(services.database(), owner, number))
+
+
+def delete_alert(rule_id: str) -> Response:
+    from ml.alert_store import delete_rule
+
+    if not delete_rule(services.database(), _owner(), _rule_id(rule_id)):
+        raise ApiError(404, f"no alert rule {rule_id}")
+    return Response(status=204)
+
+
+def list_alert_events() -> Response:
+    from ml.alert_store import list_events
+
+    params.allowed_query(["limit", "after_id"])
+    limit = params.integer("limit", 50, 1, 500) or 50
+    after = params.integer("after_id", None, 0, MAX_ID)
+    found = list_events(services.database(), _owner(), limit=limit, after_id=after)
+    return json_response({"events": found, "count": len(found)})
+
+
+# --- OpenAPI ----------------------------------------------------------------------------------
+
+def openapi_schemas() -> dict[str, Any]:
+    from ml.alert_store import CHANNELS
+    from ml.alerts import RULE_TYPES
+
+    intervals = list(params.INTERVALS)
+    return {
+        "AlertInput": {"type": "object", "required": ["symbol", "interval", "rule_type",
+                                                      "params", "channels"],
+                       "additionalProperties": False, "properties": {
+                           "name": {"type": "string", "maxLength": 120},
+                           "symbol": {"type": "string", "minLength": 1, "maxLength": 64},
+                           "interval": {"type": "string", "enum": intervals},
+                           "rule_type": {"type": "string", "enum": list(RULE_TYPES)},
+                           "params": {"type": "object"},
+                           "channels": {"type": "array", "minItems": 1,
+                                        "items": {"type": "string", "enum": list(CHANNELS)}},
+                           "cooldown_s": {"type": "integer", "minimum": 0},
+                           "one_shot": {"type": "boolean"}, "active": {"type": "boolean"},
+                           "expires_at": {"type": ["string", "null"],
+                                          "format": "date-time"}}},
+        "Alert": {"type": "object", "required": ["id", "symbol", "interval", "rule_type",
+                                                 "params", "channels", "active"],
+                  "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                 "symbol": {"type": "string"}, "interval": {"type": "string"},
+                                 "rule_type": {"type": "string"}, "params": {"type": "object"},
+                                 "channels": {"type": "array", "items": {"type": "string"}},
+                                 "active": {"type": "boolean"}}},
+        "AlertList": {"type": "object", "required": ["alerts", "count"], "properties": {
+            "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}},
+            "count": {"type": "integer"}}},
+        "AlertEvents": {"type": "object", "required": ["events", "count"], "properties": {
+            "events": {"type": "array", "items": {"type": "object", "required": [
+                "id", "rule_id", "symbol"]}}, "count": {"type": "integer"}}},
+    }
 
 
 def openapi_paths() -> dict[str, Any]:
-    return {}
+    from webapp.api.openapi import _error, _json, _query, _ref, _responses
 
-
-def openapi_schemas() -> dict[str, Any]:
-    return {}
+    rule_id = {"name": "rule_id", "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+    body = {"required": True, "content": {"application/json": {"schema": _ref("AlertInput")}}}
+    not_found = {"404": _error("No such rule of yours")}
+    return {
+        "/alerts": {
+            "get": {"summary": "Your alert rules", "operationId": "alerts",
+                    "responses": _responses({"200": _json(_ref("AlertList"), "Rules")})},
+            "post": {"summary": "Create an alert rule", "operationId": "alertCreate",
+                     "requestBody": body,
+                     "responses": _responses({"201": _json(_ref("Alert"), "Created")})}},
+        "/alerts/events": {"get": {
+            "summary": "Your alert events, newest first", "operationId": "alertEvents",
+            "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 500},
+                                  "At most this many"),
+                           _query("after_id", {"type": "integer", "minimum": 0,
+                                               "maximum": MAX_ID}, "Only newer events")],
+            "responses": _responses({"200": _json(_ref("AlertEvents"), "Events")})}},
+        "/alerts/{rule_id}": {
+            "get": {"summary": "One of your rules", "operationId": "alert",
+                    "parameters": [rule_id],
+                    "responses": _responses({"200": _json(_ref("Alert"), "Rule"),
+                                             **not_found})},
+            "put": {"summary": "Replace one of your rules", "operationId": "alertUpdate",
+                    "parameters": [rule_id], "requestBody": body,
+                    "responses": _responses({"200": _json(_ref("Alert"), "Rule"),
+                                             **not_found})},
+            "delete": {"summary": "Delete one of your rules", "operationId": "alertDelete",
+                       "parameters": [rule_id],
+                       "responses": _responses({"204": {"description": "Deleted"},
+                                                **not_found})}},
+    }

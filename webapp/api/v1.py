@@ -16,11 +16,12 @@ from flask import Blueprint, Flask, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
 
 from webapp import accounts, auth, services
 from webapp.accounts import User
 from webapp.api import alerts, forecasts, jobs, market, openapi, stream
-from webapp.api.errors import ApiError, register_error_handlers
+from webapp.api.errors import ApiError, error_response, register_error_handlers
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +88,27 @@ def api_blueprint() -> Blueprint:
     jobs.register(blueprint)
     alerts.register(blueprint)
     stream.register(blueprint)
+    # Without this, Dash's catch-all page route would answer unknown API paths with HTML.
+    blueprint.add_url_rule("/<path:_rest>", "unknown", _unknown,
+                           methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     return blueprint
+
+
+def _unknown(_rest: str) -> ResponseReturnValue:
+    raise ApiError(404, f"no such API route: {request.method} {request.path} "
+                   f"(see {PREFIX}/openapi.json)")
+
+
+def _routing_error(error: HTTPException) -> ResponseReturnValue:
+    """Unmatched URLs and methods never reach a blueprint's handlers: JSON for API paths."""
+    if request.path.startswith(PREFIX):
+        return error_response(error.code or 404, error.description or "not found")
+    return error
 
 
 def init_api(server: Flask, limiter: Limiter, limit: str) -> None:
     blueprint = api_blueprint()
     limiter.limit(limit, key_func=rate_limit_key)(blueprint)
     server.register_blueprint(blueprint)
+    server.register_error_handler(404, _routing_error)
+    server.register_error_handler(405, _routing_error)

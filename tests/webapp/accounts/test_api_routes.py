@@ -230,3 +230,52 @@ def test_predict_without_a_stored_forecast_queues_one_job_for_everyone(market: S
     assert second.json()["job_id"] == first.json()["job_id"]
     # The job id a viewer was given opens nothing for them.
     assert market.api("GET", f"/jobs/{first.json()['job_id']}").status_code == 403
+
+
+RULE = {"symbol": "sample:spx", "interval": "1d", "rule_type": "price",
+        "params": {"condition": "above", "level": 3000}, "channels": ["in_app"]}
+
+
+def test_alerts_crud_belongs_to_the_tokens_owner(market: Stack) -> None:
+    created = market.api("POST", "/alerts", json=RULE)
+    assert created.status_code == 201, created.text
+    rule = created.json()
+    assert rule["symbol"] == "sample:SPX" and rule["rule_type"] == "price"
+    path = f"/alerts/{rule['id']}"
+    assert market.api("GET", path).json()["id"] == rule["id"]
+    assert [r["id"] for r in market.api("GET", "/alerts").json()["alerts"]] == [rule["id"]]
+    # Another user sees, changes and deletes nothing of victor's.
+    assert market.api("GET", path, who="wendy").status_code == 404
+    assert market.api("PUT", path, who="wendy", json=RULE).status_code == 404
+    assert market.api("DELETE", path, who="wendy").status_code == 404
+    assert market.api("GET", "/alerts", who="wendy").json()["alerts"] == []
+    changed = market.api("PUT", path, json={**RULE, "params": {"condition": "below",
+                                                               "level": 2000}})
+    assert changed.status_code == 200 and changed.json()["params"]["condition"] == "below"
+    assert market.api("GET", "/alerts/events").json() == {"events": [], "count": 0}
+    assert market.api("DELETE", path).status_code == 204
+    assert market.api("GET", path).status_code == 404
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({**RULE, "interval": "2d"}, "interval"),
+    ({**RULE, "channels": []}, "channels"),
+    ({**RULE, "channels": "in_app"}, "channels"),
+    ({**RULE, "params": "above 3000"}, "params"),
+    ({**RULE, "rule_type": "astrology"}, "rule_type"),
+    ({**RULE, "symbol": "not a symbol!"}, "symbol"),
+    ({**RULE, "colour": "red"}, "colour"),
+])
+def test_bad_alert_rules_are_422_naming_the_field(market: Stack, body: dict[str, object],
+                                                  field: str) -> None:
+    response = market.api("POST", "/alerts", json=body)
+    assert response.status_code == 422, response.text
+    assert field in [f["field"] for f in response.json()["error"]["fields"]]
+
+
+def test_unrouted_api_paths_answer_json(market: Stack) -> None:
+    for method, path in (("GET", "/nowhere"), ("GET", "/alerts/abc"),
+                         ("GET", "/alerts/99999999999999999999"), ("DELETE", "/symbols")):
+        response = market.api(method, path)
+        assert response.status_code in {404, 405}, (path, response.text)
+        assert response.json()["error"]["status"] == response.status_code
