@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +54,7 @@ def read_bars(engine: Engine, symbol: str, interval: str, start: pd.Timestamp | 
     """Cached bars with ``start <= label < end`` as a bars frame (ascending, unique)."""
     params = (symbol, interval, to_epoch(start, -(2**62)), to_epoch(end, 2**62))
     with engine.connect() as connection:
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         if connection.dialect.name == "sqlite":
             cursor = raw.execute(_READ_SQL.format(p="?"), params)
         else:
@@ -88,14 +87,11 @@ def _insert_for(connection: Connection, table: Any) -> Any:
                      "use SQLite or PostgreSQL")
 
 
-def _rows(symbol: str, interval: str, frame: pd.DataFrame) -> Iterable[dict[str, Any]]:
+def _rows(symbol: str, interval: str, frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     stamps = (frame.index.asi8 // _ticks_per_second(frame.index)).tolist()
     columns = [frame[c].to_numpy(np.float64).tolist() for c in COLUMNS]
-    for position, ts in enumerate(stamps):
-        yield {"symbol": symbol, "interval": interval, "ts": ts,
-               "open": columns[0][position], "high": columns[1][position],
-               "low": columns[2][position], "close": columns[3][position],
-               "volume": columns[4][position]}
+    return [(symbol, interval, ts, *values) for ts, *values in zip(stamps, *columns,
+                                                                   strict=True)]
 
 
 def _ticks_per_second(index: pd.DatetimeIndex) -> int:
@@ -104,16 +100,25 @@ def _ticks_per_second(index: pd.DatetimeIndex) -> int:
 
 def upsert_bars(connection: Connection, symbol: str, interval: str,
                 frame: pd.DataFrame) -> int:
-    """Insert or overwrite bars on (symbol, interval, ts); returns rows written."""
+    """Insert or overwrite bars on (symbol, interval, ts); returns rows written.
+
+    One ``INSERT ... ON CONFLICT DO UPDATE`` executed for many rows through the driver (the
+    same SQL on SQLite and PostgreSQL), which is several times faster than building an
+    SQLAlchemy statement per row.
+    """
     if frame.empty:
         return 0
-    stmt = _insert_for(connection, bars_table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["symbol", "interval", "ts"],
-        set_={c: stmt.excluded[c] for c in COLUMNS})
-    rows = list(_rows(symbol, interval, frame))
+    if connection.dialect.name not in {"sqlite", "postgresql"}:
+        raise ValueError(f"unsupported database dialect {connection.dialect.name!r}: "
+                         "use SQLite or PostgreSQL")
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO bars (symbol, interval, ts, {', '.join(COLUMNS)}) "
+           f"VALUES ({', '.join([mark] * (3 + len(COLUMNS)))}) "
+           "ON CONFLICT (symbol, interval, ts) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS))
+    rows = _rows(symbol, interval, frame)
     for begin in range(0, len(rows), UPSERT_CHUNK):
-        connection.execute(stmt, rows[begin:begin + UPSERT_CHUNK])
+        connection.exec_driver_sql(sql, rows[begin:begin + UPSERT_CHUNK])
     return len(rows)
 
 

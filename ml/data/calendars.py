@@ -143,7 +143,7 @@ def _forex_open_slots(before: pd.Timestamp, after: pd.Timestamp, step: pd.Timede
     slots = pd.date_range(before + step, after - step, freq=step)
     open_slots = ~_is_forex_weekend(slots)
     # A holiday closes like a weekend day: from 20:00 UTC the evening before.
-    holidays = list(closed)
+    holidays = np.array(sorted(closed), dtype=object)
     open_slots &= ~np.isin(slots.date, holidays)
     open_slots &= ~np.isin((slots + pd.Timedelta(hours=4)).date, holidays)
     return int(open_slots.sum())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from typing import TypeAlias
 
 import pandas as pd
 
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-When = str | dt.date | dt.datetime | pd.Timestamp | None
+When: TypeAlias = str | dt.date | dt.datetime | pd.Timestamp | None
 
 
 def parse_when(value: When, *, name: str) -> tuple[pd.Timestamp | None, bool]:
