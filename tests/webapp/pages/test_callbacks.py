@@ -1,0 +1,152 @@
+"""Page callbacks run for real (data layer, indicators, risk, registry, CSV import) inside an
+app context with the fallback cache; only the browser is left out (tests/browser does that)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import flask
+import plotly.io.json as pio_json
+import pytest
+
+import webapp.app  # noqa: F401 - pages register themselves with the app
+from webapp.pages import data as data_page
+from webapp.pages import forecast as forecast_page
+from webapp.pages import home
+from webapp.pages import risk as risk_page
+
+
+def _call(callback: Any, *args: Any) -> Any:
+    return getattr(callback, "__wrapped__", callback)(*args)
+
+
+def _text(component: Any) -> str:
+    return pio_json.to_json_plotly(component)
+
+
+def test_market_callback_draws_sample_data(app_context: flask.Flask) -> None:
+    tokens = ["sma:period=50", "rsi:period=14"]
+    payload, plan, cards, banners, info, replay_off, _timer, _status = _call(
+        home.update_market, "sample:GOOG", "1d", tokens)
+    figure = payload["figure"]
+    assert figure["data"][0]["type"] == "candlestick"
+    assert payload["templates"].keys() == {"light", "dark"}
+    assert {p["source"] for p in plan} >= {"ohlc", "sma_50", "rsi_14"}
+    assert banners == [] and replay_off is False  # sample data can be replayed
+    text = _text(info)
+    assert "backtesting.test.GOOG" in text and "Fetched" in text
+    assert "Last price" in _text(cards)
+    # A second call is served from the cache and gives the same figure.
+    again = _call(home.update_market, "sample:GOOG", "1d", tokens)[0]
+    assert _text(again) == _text(payload)
+
+
+def test_unknown_and_offline_symbols_give_banners_not_tracebacks(
+        app_context: flask.Flask) -> None:
+    payload, _plan, _cards, banners, _info, replay_off, *_ = _call(
+        home.update_market, "sample:NOPE", "1d", [])
+    assert payload["figure"]["data"] == [] and replay_off is True
+    assert '"data-kind": "unknown-symbol"' in _text(banners) or "unknown-symbol" in \
+        _text(banners)
+    # The network guard blocks Yahoo: an online symbol fails gracefully.
+    _payload, _plan, _cards, banners, *_ = _call(home.update_market, "AAPL", "1d", [])
+    assert "no-network" in _text(banners)
+
+
+def test_bad_indicator_in_url_is_reported(app_context: flask.Flask) -> None:
+    banners = _call(home.update_market, "sample:SPX", "1wk", ["rsi:period=1"])[3]
+    assert "period" in _text(banners)
+
+
+def test_replay_starts_and_steps_with_a_patch(app_context: flask.Flask) -> None:
+    payload, state, timer_disabled, _label, status = _call(
+        home.toggle_replay, 1, True, "sample:EURUSD", "4h", ["ema:period=20"])
+    assert timer_disabled is False and "Replaying" in status
+    start = state["position"]
+    figure = payload["figure"]
+    assert isinstance(figure["data"][0]["x"], list)  # lists, so a Patch can extend them
+    patch, state2, status2, finished = _call(home.replay_step, 1, state)
+    assert state2["position"] == start + 1 and not finished
+    operations = patch.to_plotly_json()["operations"]
+    assert {op["operation"] for op in operations} == {"Extend"}
+    assert any(op["location"] == ["data", 0, "close"] for op in operations)
+    assert "bar" in status2
+
+
+def test_mtf_panels_use_coarser_intervals(app_context: flask.Flask) -> None:
+    payloads = _call(home.update_mtf, "mtf", "sample:EURUSD", "1h")
+    titles = [p["figure"]["layout"].get("title", {}).get("text", "") for p in payloads]
+    assert titles == ["sample:EURUSD · 1h", "sample:EURUSD · 4h", "sample:EURUSD · 1d"]
+
+
+def test_risk_callback(app_context: flask.Flask) -> None:
+    cards, banners, drawdown, histogram, rolling, correlation = _call(
+        risk_page.update_risk, "sample:SPX", "1d", "sample:GOOG, sample:NOPE")
+    text = _text(cards)
+    for label in ("Sharpe", "Sortino", "Calmar", "Max drawdown", "CVaR 95%", "CVaR 99%"):
+        assert label in text
+    assert "-56.8%" in text  # the 2007-2009 drawdown of the S&P 500 sample
+    assert "sample:NOPE left out" in _text(banners)
+    assert len(histogram["figure"]["layout"]["shapes"]) == 2  # VaR 95 and 99 lines
+    assert correlation["figure"]["data"][0]["type"] == "heatmap"
+    assert drawdown["figure"]["data"] and rolling["figure"]["data"]
+
+
+def test_forecast_card_without_a_model_says_so(app_context: flask.Flask) -> None:
+    body, fan, track, _residuals, folds = _call(forecast_page.update_forecast, "sample:SPX",
+                                                "1d", None)
+    assert "No trained model" in _text(body)
+    assert fan["figure"]["data"][0]["name"] == "Close"
+    assert "track record" in _text(track["figure"]).lower()
+    assert "No walk-forward backtest" in _text(folds["figure"])
+
+
+def test_backtest_button_says_plainly_when_jobs_are_unavailable(
+        app_context: flask.Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp import services
+
+    monkeypatch.setenv("FORESIGHT_REDIS_URL", "redis://127.0.0.1:9/0")
+    monkeypatch.setenv("FORESIGHT_BROKER_TIMEOUT_S", "0.3")
+    services.worker_settings.cache_clear()
+    services.redis_client.cache_clear()
+    job, timer_disabled, status, _store = _call(forecast_page.start_backtest, 1, "sample:SPX",
+                                                "1d", None)
+    assert job is None and timer_disabled is True
+    assert "Jobs are unavailable" in _text(status)
+
+
+BAD_CSV = "date,open,high,low,close\n2024-01-02,1,2,0.5,abc\n2024-01-03,1.5,2,1,1.8\n"
+
+
+def _upload(text: str) -> str:
+    import base64
+
+    return "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+
+
+def test_csv_with_a_bad_column_shows_the_error(app_context: flask.Flask) -> None:
+    report, refresh = _call(data_page.upload_csv, _upload(BAD_CSV), "bad.csv", None, 0)
+    text = _text(report)
+    assert "bad.csv was not imported" in text
+    assert "line 2, column 'close'" in text and "not a number" in text
+    assert "CsvValueError" in text
+
+
+def test_good_csv_is_imported_and_listed(app_context: flask.Flask, tmp_path: Path) -> None:
+    from tests.conftest import make_ohlcv
+
+    bars = make_ohlcv(60, seed=2)
+    csv = bars.rename_axis("date").to_csv()
+    report, refreshes = _call(data_page.upload_csv, _upload(csv), "walk.csv", "my walk", 0)
+    text = _text(report)
+    assert "Imported walk.csv as csv:my_walk" in text and refreshes == 1
+    listing = _text(_call(data_page.show_cache, 1))
+    assert "csv:my_walk" in listing
+    payload = _call(home.update_market, "csv:my_walk", "1d", [])[0]
+    assert len(payload["figure"]["data"][0]["x"]["bdata"]) > 0
+
+
+def test_import_name_is_made_safe() -> None:
+    assert data_page.import_name("My File (2).csv", None) == "My_File_2"
+    assert data_page.import_name("x.csv", "csv:prices") == "prices"
