@@ -39,7 +39,8 @@ _EARLIEST = pd.Timestamp("1950-01-01", tz="UTC")
 
 
 class YahooProvider(Provider):
-    """Yahoo Finance; ``session`` is any curl_cffi/requests session yfinance accepts."""
+    """Yahoo Finance; ``session`` is any curl_cffi/requests session yfinance accepts (None:
+    yfinance's own)."""
 
     name = "yahoo"
     static = False
@@ -78,16 +79,10 @@ class YahooProvider(Provider):
         yf.config.debug.hide_exceptions = False
         return yf
 
-    def _session_for_request(self) -> Any:
-        if self._session is None:
-            from curl_cffi import requests as curl_requests
-
-            self._session = curl_requests.Session(impersonate="chrome")
-        return self._session
-
     def extract(self, query: Query) -> Any:
         yf = self._prepare_yfinance()
-        ticker = yf.Ticker(query.ref.key, session=self._session_for_request())
+        # No session given: yfinance keeps its own process-wide one (cookie and crumb with it).
+        ticker = yf.Ticker(query.ref.key, session=self._session)
         kwargs: dict[str, Any] = {"interval": query.interval, "auto_adjust": False,
                                   "actions": False, "prepost": False, "repair": False,
                                   "timeout": self.timeout_s}

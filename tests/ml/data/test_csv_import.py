@@ -219,9 +219,13 @@ def test_a_failed_import_changes_nothing_already_stored(market: MarketData,
     with engine.connect() as connection:
         before = connection.execute(select(csv_imports)).mappings().all()
     broken = VARIANTS["iso_comma"].replace(",103,12", ",n0pe,12")
-    for attempt in (broken, "date,open\n1,2\n", "\x00binary"):
+    attempts = [text.encode() for text in (broken, "date,open\n1,2\n", "\x00binary")]
+    attempts += [("é" + VARIANTS["iso_comma"]).encode("latin-1"),
+                 VARIANTS["iso_comma"].encode() * 20_000]  # over a 1 MB limit
+    market.settings = CoreSettings(var_dir=market.settings.var_dir, csv_max_bytes=1_000_000)
+    for content in attempts:
         with pytest.raises(DataError):
-            import_text(market, attempt)
+            import_csv_bytes(content, "demo.csv", "demo", market=market)
     with engine.connect() as connection:
         assert connection.execute(select(csv_imports)).mappings().all() == before
     pd.testing.assert_frame_equal(market.load("csv:demo", "1h").bars, first.bars)

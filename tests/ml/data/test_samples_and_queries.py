@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import Engine
 
-from ml.data import INTERVALS, MarketData
+from ml.data import INTERVALS, MarketData, load_bars
 from ml.data.errors import (
     InvalidRangeError,
     InvalidSymbolError,
@@ -38,6 +41,15 @@ def test_samples_load_offline(market: MarketData, symbol: str, interval: str, ro
     assert result.meta.first == pd.Timestamp(first, tz="UTC")
     assert result.meta.last == pd.Timestamp(last, tz="UTC")
     assert result.report.rows_dropped == 0 and result.report.gap_count == 0
+
+
+def test_public_load_bars(engine: Engine, monkeypatch: pytest.MonkeyPatch,
+                          tmp_path: Path) -> None:
+    monkeypatch.setenv("FORESIGHT_VAR_DIR", str(tmp_path))
+    result = load_bars("sample:GOOG", "1wk", "2013-01-01", engine=engine)
+    assert result.meta.interval == "1wk" and result.meta.symbol == "sample:GOOG"
+    assert result.report.to_dict()["rows_out"] == len(result.bars) == 8  # Mondays from 7 Jan
+    assert_contract(result.bars)
 
 
 def test_spx_drawdown_matches_the_verified_figure(market: MarketData) -> None:
