@@ -178,6 +178,7 @@ class MarketData:
         # Ask up to our clock's now, not the provider's, so tests with a fixed clock replay.
         fetch_end = min(end, now) if end is not None else now
         limit = provider.history_limit(base)
+        earliest: pd.Timestamp | None = None
         if limit is not None:
             earliest = floor_to_interval(now - limit + LIMIT_MARGIN, base) + step
             if fetch_start is None or fetch_start < earliest:
@@ -190,7 +191,7 @@ class MarketData:
             return _Refresh()
         state = cache.get_state(self.engine, ref.symbol, base)
         plan = plan_fetches(state, fetch_start, fetch_end, step, now, provider.static,
-                            live=include_partial)
+                            live=include_partial, earliest=earliest)
         outcome = _Refresh()
         for query_start, query_end in plan:
             query = Query(ref, base, query_start, query_end)
@@ -255,12 +256,13 @@ class MarketData:
 
 def plan_fetches(state: cache.FetchState | None, start: pd.Timestamp | None,
                  end: pd.Timestamp | None, step: pd.Timedelta, now: pd.Timestamp,
-                 static: bool, *, live: bool = False
+                 static: bool, *, live: bool = False, earliest: pd.Timestamp | None = None
                  ) -> list[tuple[pd.Timestamp | None, pd.Timestamp | None]]:
     """The ranges to ask the provider for, given what the cache already covers.
 
     ``live`` (the caller wants the forming bar) asks for the latest bars even when no new bar
-    can have closed since the last fetch.
+    can have closed since the last fetch. ``earliest`` is the provider's history limit: a
+    resume point older than that starts there instead (the bars between are gone).
     """
     if static:
         # A static source is cached whole on first use and never changes afterwards.
@@ -279,6 +281,8 @@ def plan_fetches(state: cache.FetchState | None, start: pd.Timestamp | None,
         resume = _from_epoch(covered_from)
     else:
         resume = start
+    if resume is not None and earliest is not None:
+        resume = max(resume, earliest)
     fresh = now - pd.Timestamp(state.fetched_at) < min(step, MIN_REFRESH_AGE)
     next_bar_closed = resume is None or resume + step <= now
     wanted_later = end is None or resume is None or resume < end
