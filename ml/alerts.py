@@ -383,13 +383,16 @@ class SeriesCache:
     def _indicator(self, ref: SeriesRef) -> np.ndarray:
         key = (ref.indicator, ref.params)
         if key not in self._frames:
-            from ml.indicators import compute
+            from ml.indicators import get_spec
 
-            try:
-                self._frames[key] = compute(self.bars, str(ref.indicator), **dict(ref.params))
-            except ValueError as error:  # too few bars for the warm-up: nothing can fire yet
-                logger.debug("indicator %s unavailable: %s", ref.key, error)
+            # ``parse_rule`` validated the parameters; ``compute``'s per-call checks of the
+            # bars cost more than the indicator itself when thousands of rules share them.
+            spec = get_spec(str(ref.indicator))
+            params = dict(ref.params)
+            if len(self) < spec.min_bars(params):  # too few bars: nothing can fire yet
                 self._frames[key] = None
+            else:
+                self._frames[key] = spec.function(self.bars, **params)
         frame = self._frames[key]
         if frame is None:
             return np.full(len(self), np.nan)
@@ -427,10 +430,14 @@ def _shift(values: np.ndarray, periods: int) -> np.ndarray:
 
 def _price_move(rule: Rule, cache: SeriesCache) -> np.ndarray:
     """Close now against the lowest (highest) close of the previous ``window`` bars."""
-    closes = pd.Series(cache.close)
     window = int(rule.params["window"])
-    low = closes.rolling(window, min_periods=window).min().shift(1).to_numpy()
-    high = closes.rolling(window, min_periods=window).max().shift(1).to_numpy()
+    n = len(cache)
+    low = np.full(n, np.nan)
+    high = np.full(n, np.nan)
+    if n > window:
+        windows = np.lib.stride_tricks.sliding_window_view(cache.close[:-1], window)
+        low[window:] = windows.min(axis=1)
+        high[window:] = windows.max(axis=1)
     threshold = float(rule.params["percent"]) / 100.0
     with np.errstate(invalid="ignore", divide="ignore"):
         up = cache.close / low - 1.0 >= threshold
@@ -497,6 +504,48 @@ def fire_mask(rule: Rule, cache: SeriesCache) -> np.ndarray:
                  else np.float64(rule.params["level"]))
         return _compare(left, right, str(rule.params["condition"]))
     return _forecast_mask(rule, cache)
+
+
+def fire_matrix(rules: Sequence[Rule], cache: SeriesCache,
+                positions: np.ndarray) -> np.ndarray:
+    """``fire_mask`` of many rules at a few bar positions: a (rules, positions) matrix.
+
+    The live check asks thousands of rules about one new bar. Rules comparing one series
+    with a level are grouped by (series, condition) and compared with all their levels in one
+    vectorised step; rules with identical definitions share one mask. Same answers as
+    ``fire_mask`` (the tests check it), far fewer numpy calls.
+    """
+    positions = np.asarray(positions, dtype=np.int64)
+    out = np.zeros((len(rules), len(positions)), dtype=bool)
+    groups: dict[tuple[str, str], list[int]] = {}
+    shared: dict[tuple[str, str], list[int]] = {}
+    for row, rule in enumerate(rules):
+        if rule.rule_type in ("price", "indicator") and rule.right is None:
+            ref = rule.left or SeriesRef("close")
+            groups.setdefault((ref.key, str(rule.params["condition"])), []).append(row)
+        else:
+            key = (rule.rule_type, repr(sorted(rule.params.items())))
+            shared.setdefault(key, []).append(row)
+    for (_, condition), rows in groups.items():
+        ref = rules[rows[0]].left or SeriesRef("close")
+        series = cache.series(ref)
+        levels = np.array([float(rules[r].params["level"]) for r in rows])[:, None]
+        current = series[positions][None, :]
+        previous = np.where(positions > 0, series[np.maximum(positions - 1, 0)],
+                            np.nan)[None, :]
+        with np.errstate(invalid="ignore"):
+            if condition == "above":
+                hit = current > levels
+            elif condition == "below":
+                hit = current < levels
+            elif condition == "crosses_up":
+                hit = (previous <= levels) & (current > levels)
+            else:
+                hit = (previous >= levels) & (current < levels)
+        out[rows] = hit
+    for rows in shared.values():
+        out[rows] = np.asarray(fire_mask(rules[rows[0]], cache), dtype=bool)[positions]
+    return out
 
 
 def describe(rule: Rule, cache: SeriesCache, i: int) -> dict[str, Any]:
@@ -679,4 +728,4 @@ def _band_coverage(rule: Rule, cache: SeriesCache) -> tuple[int, int]:
 
 __all__ = ["CONDITIONS", "FORECAST_RULES", "RULE_TYPES", "AlertRuleError", "Firing",
            "ForecastTable", "ReplayResult", "Rule", "SeriesCache", "SeriesRef", "describe",
-           "fire_mask", "parse_rule", "probability_beyond", "replay", "throttle"]
+           "fire_mask", "fire_matrix", "parse_rule", "probability_beyond", "replay", "throttle"]
