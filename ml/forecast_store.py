@@ -91,16 +91,17 @@ def latest_forecast(engine: Engine, symbol: str, interval: str,
 
 
 def forecast_history(engine: Engine, symbol: str, interval: str, *, limit: int = 100,
-                     after_ts: int | None = None,
-                     model_version_id: int | None = None) -> list[dict[str, Any]]:
-    """Stored forecasts, newest origin first (oldest first when ``after_ts`` is given)."""
+                     after_ts: int | None = None, model_version_id: int | None = None,
+                     oldest_first: bool = False) -> list[dict[str, Any]]:
+    """Stored forecasts, newest origin first (or oldest first), after ``after_ts`` if given."""
     query = select(forecasts.c.payload_json).where(forecasts.c.symbol == symbol,
                                                    forecasts.c.interval == interval)
     if model_version_id is not None:
         query = query.where(forecasts.c.model_version_id == model_version_id)
     if after_ts is not None:
-        query = query.where(forecasts.c.last_bar_ts > after_ts).order_by(
-            forecasts.c.last_bar_ts.asc())
+        query = query.where(forecasts.c.last_bar_ts > after_ts)
+    if oldest_first:
+        query = query.order_by(forecasts.c.last_bar_ts.asc(), forecasts.c.id.asc())
     else:
         query = query.order_by(forecasts.c.last_bar_ts.desc(), forecasts.c.id.desc())
     with engine.connect() as connection:

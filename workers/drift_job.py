@@ -52,11 +52,12 @@ def score_new_bars(engine: Engine, symbol: str, interval: str, version: Any, bar
     else:
         state = drift.DriftState.from_dict(json.loads(row["state_json"]))
         last_ts, was_flagged = row["last_scored_ts"], bool(row["flagged"])
-    stamps = np.asarray(bars.index.asi8 // 10**9, dtype=np.int64)
+    stamps = np.asarray(bars.index.as_unit("s").asi8, dtype=np.int64)
     close = bars["close"].to_numpy(dtype=np.float64)
     scored = 0
     for forecast in forecast_history(engine, symbol, interval, after_ts=last_ts,
-                                     model_version_id=version.id, limit=10_000):
+                                     model_version_id=version.id, limit=10_000,
+                                     oldest_first=True):
         origin = int(forecast["last_bar_ts"])
         position = int(np.searchsorted(stamps, origin))
         if position + 1 >= len(stamps) or stamps[position] != origin:

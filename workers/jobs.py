@@ -65,8 +65,8 @@ def record_started(engine: Engine, job_id: str, task: str, args: dict[str, Any],
             connection.execute(update(jobs).where(jobs.c.id == job_id).values(
                 state=STARTED, attempts=jobs.c.attempts + 1, worker=worker,
                 started_at=func.coalesce(jobs.c.started_at, now), error=None))
-        return dict(connection.execute(select(jobs).where(jobs.c.id == job_id))
-                    .mappings().one())
+        return row_to_dict(connection.execute(select(jobs).where(jobs.c.id == job_id))
+                           .mappings().one())
 
 
 def record_progress(engine: Engine, job_id: str, progress: dict[str, Any]) -> None:

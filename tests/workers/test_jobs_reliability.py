@@ -1,5 +1,9 @@
 """The job layer with a real Redis and real worker processes: training end to end, bad input,
-transient errors, cancellation, a killed worker, a Redis restart and a burst on two workers."""
+transient errors, cancellation, a Redis restart and a burst on two workers.
+
+The tests share one Redis, database and worker per module and run in file order: the first
+one trains the model that the later ones (forecasts, drift, the burst) use.
+"""
 
 from __future__ import annotations
 
@@ -108,6 +112,18 @@ def test_a_weaker_retrain_is_kept_as_candidate_with_its_reason(stack: JobsStack,
     assert candidate.metrics["promotion"]["reason"] == row["result"]["reason"]
 
 
+def test_backtest_runs_walk_forward_on_the_training_queue(stack: JobsStack, worker_a: Any,
+                                                         client: Any) -> None:
+    job_id = _submit(stack, client, "run_backtest", {
+        "symbol": "sample:SPX", "interval": "1d", "config": TINY_CONFIG, "folds": 2})
+    row = _finished(stack, job_id)
+    assert row["state"] == "SUCCESS", row
+    report = row["result"]["report"]
+    assert [fold["fold"] for fold in report["folds"]] == [1, 2]
+    assert report["summary"]["verdict"] in {"skill", "no skill"}
+    assert _versions(stack, "sample:SPX") == 2  # a backtest registers nothing
+
+
 def test_unknown_symbol_fails_once_with_its_message_and_no_registry_trace(
         stack: JobsStack, worker_a: Any, client: Any) -> None:
     job_id = _submit(stack, client, "train_model", {"symbol": "sample:NOSUCH",
@@ -189,7 +205,7 @@ def test_burst_of_fifty_mixed_tasks_on_two_workers_runs_each_once(
         ids = [_submit(stack, client, *kinds[i % len(kinds)], who="burst") for i in range(50)]
         for job_id in ids:
             row = _finished(stack, job_id, timeout_s=180)
-            assert row["state"] == "SUCCESS", row
+            assert row["state"] == "SUCCESS", (row["task"], row["error"])
         with stack.engine.connect() as connection:
             attempts = dict(connection.execute(select(jobs.c.id, jobs.c.attempts)
                                                .where(jobs.c.id.in_(ids))).all())
