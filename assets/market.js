@@ -92,8 +92,9 @@
           const same = axis.autorange ? theirs.autorange :
             (theirs.range && String(theirs.range[0]) === String(axis.range[0]) &&
              String(theirs.range[1]) === String(axis.range[1]));
-          if (!same) window.Plotly.relayout(other, update);
+          if (!same) window.Plotly.relayout(other, update).then(() => fitY(other));
         }
+        fitY(source);
         return Date.now();
       },
     },

@@ -20,7 +20,7 @@ def test_home_renders_in_every_view(browser: object, web_server: WebProcess,
     page = open_page(browser, viewport=view["viewport"], theme=str(view["theme"]),  # type: ignore[arg-type]
                      problems=problems)
     page.goto(web_server.url, wait_until="networkidle")
-    page.wait_for_selector("#home-placeholder")
+    page.wait_for_selector(".market-page")
     # The system preference decides the first theme.
     assert page.evaluate("document.documentElement.dataset.bsTheme") == view["theme"]
     # Bootstrap is loaded locally: the navbar is styled (not a bare list).
@@ -39,7 +39,7 @@ def test_theme_switch_is_remembered_per_browser(browser: object, web_server: Web
     page.click("label[for='theme-switch']")
     page.wait_for_function("document.documentElement.dataset.bsTheme === 'dark'")
     page.reload(wait_until="networkidle")
-    page.wait_for_selector("#home-placeholder")
+    page.wait_for_selector(".market-page")
     assert page.evaluate("document.documentElement.dataset.bsTheme") == "dark"
     assert page.is_checked("#theme-switch")
     page.context.close()

@@ -7,6 +7,7 @@ no redraw of data that replay or live updates have appended.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import dash
@@ -45,8 +46,9 @@ def figure_payload(figure: dict[str, Any] | Any) -> dict[str, Any]:
     return {"figure": encode_arrays(figure), "templates": templates()}
 
 
-def empty_figure(message: str, height: int = 320) -> dict[str, Any]:
+def empty_figure(message: str, height: int = 160) -> dict[str, Any]:
     """A blank figure with a centred message, for when there is nothing to draw."""
+    message = "<br>".join(textwrap.wrap(message, 48)) or " "
     return {"data": [], "layout": {
         "height": height, "xaxis": {"visible": False}, "yaxis": {"visible": False},
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},

@@ -46,7 +46,8 @@ def histogram_figure(returns: np.ndarray, tails: list[Any], bins: int = 80) -> d
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": -tail.var,
                        "x1": -tail.var, "y0": 0, "y1": 1,
                        "line": {"color": colour, "width": 2, "dash": "dash"}})
-        annotations.append({"x": -tail.var, "y": 1, "xref": "x", "yref": "paper",
+        annotations.append({"x": -tail.var, "y": 1 - 0.08 * len(annotations),
+                            "xref": "x", "yref": "paper",
                             "text": f"VaR {tail.level:.0%}", "showarrow": False,
                             "xanchor": "right", "yanchor": "top",
                             "font": {"color": colour, "size": 11}})

@@ -115,7 +115,7 @@ def update_forecast(symbol: str | None, interval: str | None,
 def _blank(message: str) -> dict[str, Any]:
     from webapp.components.graphs import empty_figure
 
-    return empty_figure(message, 300)
+    return empty_figure(message, 180)
 
 
 def _model_card(active: Any, versions: list[Any], bands: Any, payload: dict[str, Any] | None,

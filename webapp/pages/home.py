@@ -64,6 +64,7 @@ DEFAULT_INTERVAL = "1d"
 DEFAULT_INDICATORS = "sma:period=50,bbands:period=20:stddev=2,rsi:period=14"
 VOLATILITY_WINDOW = 60
 MTF_PANELS = 3
+DEFAULT_PICK = "ema"
 
 
 def layout(symbol: str = DEFAULT_SYMBOL, interval: str = DEFAULT_INTERVAL,
@@ -79,7 +80,7 @@ def layout(symbol: str = DEFAULT_SYMBOL, interval: str = DEFAULT_INTERVAL,
         dcc.Store(id=ids.MARKET_MTF_LINK),
         dcc.Store(id=ids.MARKET_FIT),
         dcc.Interval(id=ids.MARKET_REPLAY_TIMER, interval=600, disabled=True),
-        _controls(symbol, interval),
+        _controls(symbol, interval, choices),
         html.Div(id=ids.MARKET_BANNERS),
         html.Div(id=ids.MARKET_DATA_INFO, className="data-info small text-body-secondary mb-2"),
         dcc.Loading(html.Div(id=ids.MARKET_CARDS), type="dot", delay_show=150),
@@ -90,7 +91,7 @@ def layout(symbol: str = DEFAULT_SYMBOL, interval: str = DEFAULT_INTERVAL,
     ], className="market-page")
 
 
-def _controls(symbol: str, interval: str) -> html.Div:
+def _controls(symbol: str, interval: str, choices: list[IndicatorChoice]) -> html.Div:
     watch = html.Div([
         dbc.Button(s, id={"type": ids.MARKET_WATCH, "symbol": s}, size="sm",
                    color="secondary", outline=True, className="me-1 mb-1 watch-item")
@@ -106,7 +107,7 @@ def _controls(symbol: str, interval: str) -> html.Div:
     interval_select = dbc.Select(id=ids.MARKET_INTERVAL, value=interval, size="sm",
                                  options=[{"label": i, "value": i} for i in INTERVALS])
     picker = dbc.InputGroup([
-        dbc.Select(id=ids.MARKET_IND_PICK, options=registry_options(), value="ema"),
+        dbc.Select(id=ids.MARKET_IND_PICK, options=registry_options(), value=DEFAULT_PICK),
         dbc.Button([html.I(className="bi bi-plus-lg me-1"), "Add"], id=ids.MARKET_IND_ADD,
                    color="primary", n_clicks=0),
     ], size="sm")
@@ -115,12 +116,14 @@ def _controls(symbol: str, interval: str) -> html.Div:
             dbc.Col(symbol_input, xs=8, md=4, lg=3, className="mb-2"),
             dbc.Col(interval_select, xs=4, md=2, lg=1, className="mb-2"),
             dbc.Col(picker, xs=12, md=6, lg=4, className="mb-2"),
-            dbc.Col(html.Div(id=ids.MARKET_IND_PARAMS, className="d-flex flex-wrap gap-2"),
+            dbc.Col(html.Div(show_parameters(DEFAULT_PICK), id=ids.MARKET_IND_PARAMS,
+                             className="d-flex flex-wrap gap-2"),
                     xs=12, lg=4, className="mb-2"),
         ], className="g-2 align-items-center"),
         datalist,
         watch,
-        html.Div(id=ids.MARKET_IND_CHIPS, className="d-flex flex-wrap gap-1 mb-1"),
+        html.Div(show_chips([c.token for c in choices]), id=ids.MARKET_IND_CHIPS,
+                 className="d-flex flex-wrap gap-1 mb-1"),
         html.Div(id=ids.MARKET_IND_MESSAGE, className="small text-danger"),
     ], className="market-controls")
 
@@ -147,7 +150,8 @@ def _mtf_tab() -> html.Div:
 
 # --- indicators: pick, parameters, add, remove -----------------------------------------------
 
-@callback(Output(ids.MARKET_IND_PARAMS, "children"), Input(ids.MARKET_IND_PICK, "value"))
+@callback(Output(ids.MARKET_IND_PARAMS, "children"), Input(ids.MARKET_IND_PICK, "value"),
+          prevent_initial_call=True)
 def show_parameters(name: str | None) -> list[Any]:
     if not name:
         return []
@@ -215,7 +219,8 @@ def _number_or_text(value: Any) -> Any:
     return value
 
 
-@callback(Output(ids.MARKET_IND_CHIPS, "children"), Input(ids.MARKET_IND_ACTIVE, "data"))
+@callback(Output(ids.MARKET_IND_CHIPS, "children"), Input(ids.MARKET_IND_ACTIVE, "data"),
+          prevent_initial_call=True)
 def show_chips(active: list[str] | None) -> list[Any]:
     choices, _ = parse_tokens(active or [])
     return [dbc.Badge([c.label, html.Button(
@@ -422,7 +427,8 @@ def replay_step(_ticks: int, state: dict[str, Any] | None) -> tuple[Any, ...]:
 @callback(*[Output({"type": ids.FIG_DATA, "name": f"mtf-{n}"}, "data")
             for n in range(MTF_PANELS)],
           Input(ids.MARKET_TABS, "active_tab"),
-          Input(ids.MARKET_SYMBOL, "value"), Input(ids.MARKET_INTERVAL, "value"))
+          Input(ids.MARKET_SYMBOL, "value"), Input(ids.MARKET_INTERVAL, "value"),
+          prevent_initial_call=True)
 def update_mtf(tab: str, symbol: str | None, interval: str | None) -> tuple[Any, ...]:
     if tab != "mtf":
         raise PreventUpdate  # drawn only when looked at

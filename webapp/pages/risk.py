@@ -140,6 +140,6 @@ def _correlation(symbol: str, loaded: loaders.LoadedBars, compare: str | None,
         closes[other.result.meta.symbol] = other.bars["close"]
     if len(closes) < 2:
         message = "Add one or more symbols to compare (comma separated)."
-        return figure_payload(empty_figure(message, 360)), problems
+        return figure_payload(empty_figure(message, 200)), problems
     matrix, counts = correlation_matrix(closes, by_date=interval in {"1d", "1wk"})
     return figure_payload(correlation_figure(matrix, counts)), problems
