@@ -146,6 +146,7 @@ def list_alert_events() -> Response:
 def openapi_schemas() -> dict[str, Any]:
     from ml.alert_store import CHANNELS
     from ml.alerts import RULE_TYPES
+    from webapp.api.openapi import SYMBOL_SCHEMA
 
     intervals = list(params.INTERVALS)
     return {
@@ -153,7 +154,7 @@ def openapi_schemas() -> dict[str, Any]:
                                                       "params", "channels"],
                        "additionalProperties": False, "properties": {
                            "name": {"type": "string", "maxLength": 120},
-                           "symbol": {"type": "string", "minLength": 1, "maxLength": 64},
+                           "symbol": SYMBOL_SCHEMA,
                            "interval": {"type": "string", "enum": intervals},
                            "rule_type": {"type": "string", "enum": list(RULE_TYPES)},
                            "params": {"type": "object"},

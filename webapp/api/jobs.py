@@ -13,7 +13,7 @@ from flask import Blueprint, Response
 from webapp import training_options
 from webapp.api import params
 from webapp.api.errors import ApiError, invalid
-from webapp.api.market import canonical_symbol, json_response
+from webapp.api.market import existing_symbol, json_response
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def train() -> Response:
                       "hyperparameters")
     if not isinstance(body.get("symbol"), str):
         raise invalid("symbol", "required: a symbol such as AAPL or sample:SPX")
-    symbol = canonical_symbol(body["symbol"])
+    symbol = existing_symbol(body["symbol"])
     try:
         interval = training_options.check_choice("interval", body.get("interval", "1d"),
                                                  training_options.INTERVALS)

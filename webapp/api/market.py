@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from sqlalchemy import select
 
 from ml.db.schema import fetch_state, symbols
@@ -39,10 +39,30 @@ def canonical_symbol(text: str) -> str:
     from ml.data.errors import InvalidSymbolError
     from ml.data.symbols import parse_symbol
 
+    if len(text) > 64:
+        raise invalid("symbol", "at most 64 characters")
     try:
         return parse_symbol(text).symbol
     except InvalidSymbolError as error:
         raise invalid("symbol", str(error)) from None
+
+
+def existing_symbol(text: str) -> str:
+    """``canonical_symbol``, and 404 for a sample or imported file that does not exist.
+
+    Yahoo tickers pass on their spelling: jobs fetch them, and the provider says if unknown.
+    """
+    from ml.data import cache as bars_cache
+    from ml.data.providers.samples import SAMPLES
+
+    key = canonical_symbol(text)
+    provider, _, name = key.partition(":")
+    if provider == "sample" and name not in SAMPLES:
+        raise ApiError(404, f"unknown sample {key!r}; the samples are "
+                       f"{', '.join('sample:' + k for k in SAMPLES)}")
+    if provider == "csv" and bars_cache.load_symbol(services.database(), key) is None:
+        raise ApiError(404, f"no imported file named {name!r}: import it on the Data page")
+    return key
 
 
 def map_data_error(error: Exception, symbol: str) -> ApiError:
@@ -76,6 +96,11 @@ def read_bars(symbol: str, interval: str, start: pd.Timestamp | None,
     bars = bars_cache.read_bars(engine, symbol, interval, start, cache_end)
     if not bars.empty or bars_cache.count_bars(engine, symbol, interval) > 0:
         return bars, "cache"
+    if not current_app.config.get("FORESIGHT_API_FETCH", True) and \
+            not bars_cache.count_bars(engine, symbol, "1h"):
+        # Reads may not reach the provider: answer from what is stored (4h comes from 1h).
+        raise ApiError(404, f"no cached bars for {symbol} at {interval} (this server does "
+                       "not fetch for API reads)")
     try:
         result = load_bars(symbol, interval, start, cache_end, engine=engine)
     except DataError as error:
@@ -153,6 +178,8 @@ def _indicator_requests(text: str | None) -> list[tuple[str, dict[str, object]]]
     if not text:
         raise invalid("names", "give one or more indicator names, comma separated "
                       "(GET /api/v1/indicators lists them)")
+    if len(text) > 200:
+        raise invalid("names", "at most 200 characters")
     requests: list[tuple[str, dict[str, object]]] = []
     for item in text.split(",")[:20]:
         name, *assignments = item.strip().split(":")

@@ -45,15 +45,19 @@ def _query(name: str, schema: dict[str, Any], description: str,
             "description": description}
 
 
-SYMBOL_PARAM = {"name": "symbol", "in": "path", "required": True,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+# What ml.data.symbols.parse_symbol accepts: a Yahoo ticker, sample:NAME or csv:NAME.
+SYMBOL_PATTERN = (r"^([A-Za-z0-9^][A-Za-z0-9.=^&-]{0,31}|sample:[A-Za-z]{1,16}"
+                  r"|csv:[A-Za-z0-9][A-Za-z0-9_.-]{0,47})$")
+SYMBOL_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": SYMBOL_PATTERN}
+SYMBOL_PARAM = {"name": "symbol", "in": "path", "required": True, "schema": SYMBOL_SCHEMA,
                 "description": "Yahoo spelling (AAPL, BTC-USD, EURUSD=X, ^GSPC) or "
                                "sample:NAME / csv:NAME"}
 INTERVAL_PARAM = _query("interval", {"type": "string", "enum": list(INTERVALS),
                                      "default": "1d"}, "Bar interval")
-START_PARAM = _query("start", {"type": "string", "format": "date-time"},
+START_PARAM = _query("start", {"type": "string", "format": "date-time", "maxLength": 40},
                      "First bar (ISO 8601 date or datetime, UTC when no zone)")
-END_PARAM = _query("end", {"type": "string", "format": "date-time"}, "Last bar (inclusive)")
+END_PARAM = _query("end", {"type": "string", "format": "date-time", "maxLength": 40},
+                   "Last bar (inclusive)")
 
 
 def _limit(default: int) -> dict[str, Any]:
@@ -133,7 +137,7 @@ def _schemas() -> dict[str, Any]:
                                "summary": {}, "metrics": {"type": "object"}}}}}},
         "TrainRequest": {"type": "object", "required": ["symbol"],
                          "additionalProperties": False, "properties": {
-                             "symbol": {"type": "string", "minLength": 1, "maxLength": 64},
+                             "symbol": SYMBOL_SCHEMA,
                              "interval": {"type": "string", "enum": list(INTERVALS),
                                           "default": "1d"},
                              "kind": {"type": "string",
@@ -166,7 +170,7 @@ def _paths() -> dict[str, Any]:
         "/indicators/{symbol}": {"get": {
             "summary": "Indicator series", "operationId": "indicators",
             "parameters": [SYMBOL_PARAM, INTERVAL_PARAM, _query(
-                "names", {"type": "string", "minLength": 1, "maxLength": 400},
+                "names", {"type": "string", "minLength": 1, "maxLength": 200},
                 "Comma-separated names, parameters after colons: rsi,macd:fast=8:slow=21",
                 required=True), START_PARAM, END_PARAM, _limit(1000)],
             "responses": _responses({ok: _json(_ref("IndicatorSeries"), "Series")}, 404, 503)}},
@@ -186,8 +190,7 @@ def _paths() -> dict[str, Any]:
                                     404, 503)}},
         "/models": {"get": {
             "summary": "Registry versions", "operationId": "models",
-            "parameters": [_query("symbol", {"type": "string", "minLength": 1,
-                                             "maxLength": 64}, "Only this symbol"),
+            "parameters": [_query("symbol", SYMBOL_SCHEMA, "Only this symbol"),
                            _query("interval", {"type": "string", "enum": list(INTERVALS)},
                                   "Only this interval"),
                            _query("metrics", {"type": "string", "enum": ["true", "false"]},
@@ -198,7 +201,7 @@ def _paths() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": _ref("TrainRequest")}}},
             "responses": _responses({"202": _json(_ref("JobSubmitted"), "Queued")}, 403,
-                                    503)}},
+                                    404, 503)}},
         "/jobs/{job_id}": {"get": {
             "summary": "A job's state, progress and outcome (admin)", "operationId": "job",
             "parameters": [{"name": "job_id", "in": "path", "required": True,

@@ -34,7 +34,7 @@ def interval(default: str = "1d") -> str:
 
 def integer(name: str, default: int | None, low: int, high: int) -> int | None:
     text = request.args.get(name)
-    if text is None or text == "":
+    if text is None:
         return default
     try:
         value = int(text)
@@ -48,9 +48,9 @@ def integer(name: str, default: int | None, low: int, high: int) -> int | None:
 def timestamp(name: str) -> pd.Timestamp | None:
     """An ISO 8601 date or datetime, read as UTC when it has no zone."""
     text = request.args.get(name)
-    if text is None or text == "":
+    if text is None:
         return None
-    if len(text) > 40:
+    if not text or len(text) > 40:
         raise invalid(name, "must be an ISO 8601 date or datetime")
     try:
         value = pd.Timestamp(text)

@@ -16,8 +16,11 @@ from flask import Blueprint, Flask, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from pydantic import Field
+from pydantic_settings import BaseSettings
 from werkzeug.exceptions import HTTPException
 
+from ml.settings import load_settings, settings_config
 from webapp import accounts, auth, services
 from webapp.accounts import User
 from webapp.api import alerts, forecasts, jobs, market, openapi, stream
@@ -106,7 +109,17 @@ def _routing_error(error: HTTPException) -> ResponseReturnValue:
     return error
 
 
+class ApiSettings(BaseSettings):
+    """``api_fetch``: may an API read fetch a symbol the cache lacks from its provider?
+    Off, unknown symbols are 404 and no token holder can make the server call Yahoo."""
+
+    model_config = settings_config()
+
+    api_fetch: bool = Field(default=True)
+
+
 def init_api(server: Flask, limiter: Limiter, limit: str) -> None:
+    server.config["FORESIGHT_API_FETCH"] = load_settings(ApiSettings).api_fetch
     blueprint = api_blueprint()
     limiter.limit(limit, key_func=rate_limit_key)(blueprint)
     server.register_blueprint(blueprint)

@@ -105,7 +105,7 @@ def _schedule_tab() -> html.Div:
 # --- training ---------------------------------------------------------------------------------
 
 def _symbols(text: str | None) -> list[str]:
-    from webapp.api.market import canonical_symbol
+    from webapp.api.market import existing_symbol
 
     raw = [s.strip() for s in (text or "").replace("\n", ",").split(",") if s.strip()]
     if not raw:
@@ -116,7 +116,7 @@ def _symbols(text: str | None) -> list[str]:
     symbols = []
     for text_symbol in raw:
         try:
-            symbols.append(canonical_symbol(text_symbol))
+            symbols.append(existing_symbol(text_symbol))
         except Exception as error:  # ApiError from the API's check; its message says why
             raise training_options.FieldError("symbols", str(error)) from None
     return list(dict.fromkeys(symbols))
