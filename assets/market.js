@@ -47,8 +47,43 @@
     if (Object.keys(update).length) window.Plotly.relayout(gd, update);
   }
 
+  const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
+                  i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array };
+
+  // gd.data keeps plotly's base64 specs as sent; extendTraces needs real (typed) arrays.
+  function decode(value) {
+    if (!value || typeof value !== "object" || !value.bdata || !TYPED[value.dtype]) return value;
+    const binary = atob(value.bdata);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+    return new TYPED[value.dtype](bytes.buffer);
+  }
+
+  function sameKind(target, values) {
+    const clean = values.map((v) => (v === null ? NaN : v));
+    return target && target.constructor && target.constructor !== Array ?
+      new target.constructor(clean) : values;
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     market: {
+      // Live bars: append to the traces already drawn (no new figure, no redraw from scratch).
+      applyLive: function (update) {
+        const gd = graphDiv({ type: "fig-graph", name: "market" });
+        if (!update || !gd || !gd.data || !window.Plotly) return window.dash_clientside.no_update;
+        for (const group of update.groups) {
+          const data = {};
+          for (const key of Object.keys(group.data)) {
+            data[key] = group.data[key].map((values, n) => {
+              const trace = gd.data[group.indices[n]];
+              trace[key] = decode(trace[key]);
+              return sameKind(trace[key], values);
+            });
+          }
+          window.Plotly.extendTraces(gd, data, group.indices);
+        }
+        return update.last;
+      },
       fitVisible: function (relayout) {
         if (!relayout || !window.Plotly) return window.dash_clientside.no_update;
         const keys = Object.keys(relayout);

@@ -72,3 +72,37 @@ def replay_patch(loaded: Any, computed: list[tuple[IndicatorChoice, pd.DataFrame
             trace["x"].extend(x)
             trace["y"].extend(_plain(columns[source].iloc[position:stop].to_numpy(np.float64)))
     return patch
+
+
+def live_update(loaded: Any, computed: list[tuple[IndicatorChoice, pd.DataFrame]],
+                plan: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """The last ``count`` bars as ``Plotly.extendTraces`` groups (``assets/market.js``).
+
+    Candles and line traces take different attributes, so they are two groups; the browser
+    appends them to the typed arrays already drawn: no figure is sent again.
+    """
+    bars = loaded.bars.iloc[-count:]
+    x = epoch_ms(bars.index).tolist()
+    columns = {c: f for _, frame in computed for c, f in frame.items()}
+    candle: dict[str, Any] = {"indices": [], "data": {k: [] for k in
+                                                      ("x", "open", "high", "low", "close")}}
+    lines: dict[str, Any] = {"indices": [], "data": {"x": [], "y": []}}
+    for entry in plan:
+        source = entry["source"]
+        if source == "ohlc":
+            candle["indices"].append(entry["trace"])
+            candle["data"]["x"].append(x)
+            for column in ("open", "high", "low", "close"):
+                candle["data"][column].append(_plain(bars[column].to_numpy(np.float64)))
+            continue
+        if source == "volume":
+            values = bars["volume"].to_numpy(np.float64)
+        elif source in columns:
+            values = columns[source].iloc[-count:].to_numpy(np.float64)
+        else:
+            continue
+        lines["indices"].append(entry["trace"])
+        lines["data"]["x"].append(x)
+        lines["data"]["y"].append(_plain(values))
+    return {"groups": [g for g in (candle, lines) if g["indices"]], "bars": count,
+            "last": str(bars.index[-1])}

@@ -11,6 +11,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import numpy as np
+import pandas as pd
 from dash import (
     ALL,
     ClientsideFunction,
@@ -48,6 +49,7 @@ from webapp.components.mtf import mtf_figure, mtf_intervals
 from webapp.components.replay import (
     REPLAY_START_FRACTION,
     REPLAY_STEP_BARS,
+    live_update,
     replay_figure,
     replay_patch,
 )
@@ -80,6 +82,9 @@ def layout(symbol: str = DEFAULT_SYMBOL, interval: str = DEFAULT_INTERVAL,
         dcc.Store(id=ids.MARKET_MTF_LINK),
         dcc.Store(id=ids.MARKET_FIT),
         dcc.Interval(id=ids.MARKET_REPLAY_TIMER, interval=600, disabled=True),
+        dcc.Interval(id=ids.MARKET_LIVE_TIMER, interval=60_000, disabled=True),
+        dcc.Store(id=ids.MARKET_LIVE),
+        dcc.Store(id=ids.MARKET_LIVE_APPLIED),
         _controls(symbol, interval, choices),
         html.Div(id=ids.MARKET_BANNERS),
         html.Div(id=ids.MARKET_DATA_INFO, className="data-info small text-body-secondary mb-2"),
@@ -250,6 +255,8 @@ def pick_from_watchlist(clicks: list[int | None]) -> str:
           Output(ids.MARKET_REPLAY_TOGGLE, "disabled"),
           Output(ids.MARKET_REPLAY_TIMER, "disabled"),
           Output(ids.MARKET_REPLAY_STATUS, "children"),
+          Output(ids.MARKET_LIVE_TIMER, "disabled"),
+          Output(ids.MARKET_LIVE_TIMER, "interval"),
           Input(ids.MARKET_SYMBOL, "value"),
           Input(ids.MARKET_INTERVAL, "value"),
           Input(ids.MARKET_IND_ACTIVE, "data"))
@@ -262,18 +269,47 @@ def update_market(symbol: str | None, interval: str | None,
     try:
         loaded = loaders.get_bars(symbol, interval)
     except DataError as error:
-        return (figure_payload(empty_figure(f"No chart for {symbol}")), [],
+        return (figure_payload(empty_figure(f"No chart for {symbol}")), None,
                 metric_row(_empty_metrics()), [problem_banner(error, subject=symbol)],
-                data_status(None, symbol=symbol, interval=interval), True, True, "")
+                data_status(None, symbol=symbol, interval=interval), True, True, "", True,
+                no_update)
     forecast, forecast_payload = loaders.get_forecast(loaded.result.meta.symbol, interval,
                                                       loaded.result.meta.asset_class)
     version = str(forecast_payload.get("made_at", "")) if forecast_payload else ""
     market, indicator_problems = loaders.get_market_figure(loaded, choices, forecast, version)
     banners = _banners(loaded, token_problems + indicator_problems, forecast_payload)
-    replayable = loaders.is_static(symbol)
-    return (figure_payload(market.figure), market.plan,
+    static = loaders.is_static(symbol)
+    live = {"plan": market.plan, "symbol": symbol, "interval": interval,
+            "tokens": [c.token for c in choices], "last": str(loaded.bars.index[-1])}
+    return (figure_payload(market.figure), live,
             metric_row(_metrics(loaded, forecast)), banners,
-            data_status(loaded, symbol=symbol, interval=interval), not replayable, True, "")
+            data_status(loaded, symbol=symbol, interval=interval), not static, True, "",
+            static, 1000 * loaders.refresh_period_s(symbol, interval))
+
+
+# --- live: new bars of a live provider are appended in the browser (extendTraces) -------------
+
+@callback(Output(ids.MARKET_LIVE, "data"),
+          Output(ids.MARKET_PLAN, "data", allow_duplicate=True),
+          Output(ids.MARKET_DATA_INFO, "children", allow_duplicate=True),
+          Input(ids.MARKET_LIVE_TIMER, "n_intervals"),
+          State(ids.MARKET_PLAN, "data"),
+          prevent_initial_call=True)
+def live_step(_ticks: int, live: dict[str, Any] | None) -> tuple[Any, ...]:
+    """On the interval's clock: the bars that closed since the chart was drawn, if any."""
+    if not live:
+        raise PreventUpdate
+    try:
+        loaded = loaders.get_bars(live["symbol"], live["interval"])
+    except DataError:
+        raise PreventUpdate from None  # the banner from the last full load still stands
+    status = data_status(loaded, symbol=live["symbol"], interval=live["interval"])
+    new = loaded.bars[loaded.bars.index > pd.Timestamp(live["last"])]
+    if new.empty:
+        return no_update, no_update, status
+    choices, _ = parse_tokens(live["tokens"])
+    update = live_update(loaded, _computed(loaded, choices), live["plan"], len(new))
+    return update, {**live, "last": str(loaded.bars.index[-1])}, status
 
 
 def _empty_metrics() -> list[Metric]:
@@ -347,9 +383,7 @@ def _stale_text(loaded: loaders.LoadedBars) -> str:
             "not delivered newer bars.")
 
 
-def dash_now() -> Any:
-    import pandas as pd
-
+def dash_now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
 
 
@@ -453,6 +487,13 @@ def update_mtf(tab: str, symbol: str | None, interval: str | None) -> tuple[Any,
         payloads.append(figure_payload(empty_figure(message, 300)))
     return tuple(payloads)
 
+
+clientside_callback(
+    ClientsideFunction(namespace="market", function_name="applyLive"),
+    Output(ids.MARKET_LIVE_APPLIED, "data"),
+    Input(ids.MARKET_LIVE, "data"),
+    prevent_initial_call=True,
+)
 
 clientside_callback(
     ClientsideFunction(namespace="market", function_name="fitVisible"),

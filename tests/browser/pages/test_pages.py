@@ -122,6 +122,23 @@ def test_replay_and_multi_timeframe(browser: object, pages_server: WebProcess,
     page.click("#market-replay-toggle")  # pause
     screenshot(page, "pages-market-replay-desktop-dark")
 
+    # Live updates append bars to the typed arrays drawn (what the live clock sends).
+    page.goto(pages_server.url + "/?symbol=sample:GOOG&interval=1d&ind=sma:period=20")
+    page.wait_for_selector(MAIN_CHART["/"], timeout=TIMEOUT_MS)
+    plot = _plot(page, ".graph-market")
+    before = page.evaluate(f"{plot}._fullData[0]._length")
+    page.evaluate("""() => {
+      const day = 86400000, t = Date.UTC(2013, 2, 4);
+      window.dash_clientside.set_props('market-live', {data: {bars: 1, last: '2013-03-04',
+        groups: [{indices: [0], data: {x: [[t]], open: [[800]], high: [[812]], low: [[795]],
+                                       close: [[810]]}},
+                 {indices: [1, 2], data: {x: [[t], [t]], y: [[1e6], [790]]}}]}});
+    }""")
+    page.wait_for_function(f"{plot}._fullData[0]._length === {before + 1}", timeout=TIMEOUT_MS)
+    assert page.evaluate(f"{plot}.data[2].y.length") == before + 1
+
+    page.goto(pages_server.url + "/?symbol=sample:EURUSD&interval=4h")
+    page.wait_for_selector(MAIN_CHART["/"], timeout=TIMEOUT_MS)
     page.click("text=Multi-timeframe")
     for n in range(3):
         page.wait_for_selector(f".graph-mtf-{n} .cartesianlayer .trace", timeout=TIMEOUT_MS)

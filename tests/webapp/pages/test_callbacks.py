@@ -27,13 +27,15 @@ def _text(component: Any) -> str:
 
 def test_market_callback_draws_sample_data(app_context: flask.Flask) -> None:
     tokens = ["sma:period=50", "rsi:period=14"]
-    payload, plan, cards, banners, info, replay_off, _timer, _status = _call(
+    payload, live, cards, banners, info, replay_off, _timer, _status, live_off, _ms = _call(
         home.update_market, "sample:GOOG", "1d", tokens)
+    plan = live["plan"]
     figure = payload["figure"]
     assert figure["data"][0]["type"] == "candlestick"
     assert payload["templates"].keys() == {"light", "dark"}
     assert {p["source"] for p in plan} >= {"ohlc", "sma_50", "rsi_14"}
     assert banners == [] and replay_off is False  # sample data can be replayed
+    assert live_off is True  # ... and has no live clock
     text = _text(info)
     assert "backtesting.test.GOOG" in text and "Fetched" in text
     assert "Last price" in _text(cards)
@@ -72,6 +74,20 @@ def test_replay_starts_and_steps_with_a_patch(app_context: flask.Flask) -> None:
     assert {op["operation"] for op in operations} == {"Extend"}
     assert any(op["location"] == ["data", 0, "close"] for op in operations)
     assert "bar" in status2
+
+
+def test_live_step_sends_only_the_new_bars(app_context: flask.Flask) -> None:
+    live = _call(home.update_market, "sample:GOOG", "1d", ["sma:period=20"])[1]
+    bars = home.loaders.get_bars("sample:GOOG", "1d").bars
+    # As if the chart had been drawn two bars ago: the next tick brings exactly two bars.
+    update, live2, _status = _call(home.live_step, 1, {**live, "last": str(bars.index[-3])})
+    candle, lines = update["groups"]
+    assert candle["indices"] == [0] and len(candle["data"]["close"][0]) == 2
+    assert candle["data"]["close"][0][-1] == pytest.approx(bars["close"].iloc[-1])
+    assert set(lines["data"]) == {"x", "y"} and len(lines["indices"]) == 2  # volume, SMA
+    assert live2["last"] == str(bars.index[-1])
+    nothing = _call(home.live_step, 2, live2)
+    assert nothing[0] is home.no_update
 
 
 def test_mtf_panels_use_coarser_intervals(app_context: flask.Flask) -> None:
