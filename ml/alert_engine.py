@@ -341,7 +341,8 @@ def _event_row(live: LiveRule, cache: SeriesCache, position: int,
     payload = {"rule_id": live.id, "rule": live.name, "rule_type": live.rule.rule_type,
                "symbol": live.symbol, "interval": live.interval,
                "bar": cache.index[position].isoformat(), "bar_ts": bar_ts,
-               "params": dict(live.rule.params), **describe(live.rule, cache, position)}
+               "params": dict(live.rule.params), "channels": list(live.channels),
+               **describe(live.rule, cache, position)}
     payload["message"] = f"{live.symbol} {live.interval}: {payload['message']}"
     return {"rule_id": live.id, "owner_id": live.owner_id, "bar_ts": bar_ts,
             "symbol": live.symbol, "interval": live.interval,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -263,6 +264,69 @@ def _series(raw: object, name: str) -> SeriesRef:
         raise AlertRuleError(name, f"{spec.name} has outputs {', '.join(columns)}; "
                                    f"got {output!r}")
     return SeriesRef(str(output), spec.name, tuple(resolved.items()))
+
+
+_SERIES_TEXT = re.compile(r"^\s*([A-Za-z_]+)\s*(?:\((.*)\))?\s*(?:\.\s*([A-Za-z0-9_.]+))?\s*$")
+
+
+def series_from_text(text: str, field_name: str = "left") -> dict[str, Any]:
+    """Parse what a user types for a series: ``close``, ``rsi``, ``rsi(14)``, ``sma(period=50)``,
+    ``macd(12, 26, 9).signal`` (an output's key or full column name). Positional arguments
+    follow the indicator's parameter order. Raises ``AlertRuleError`` naming ``field_name``."""
+    match = _SERIES_TEXT.match(text or "")
+    if not match:
+        raise AlertRuleError(field_name, f"write a column (close) or an indicator like rsi(14); "
+                                         f"got {text!r}")
+    name, args, output = match.group(1).lower(), match.group(2), match.group(3)
+    if name in BAR_COLUMNS and args is None and output is None:
+        return {"column": name}
+    from ml.indicators import REGISTRY
+
+    spec = REGISTRY.get(name)
+    if spec is None:
+        raise AlertRuleError(field_name, f"unknown indicator {name!r}; known: "
+                                         f"{', '.join(sorted(REGISTRY))}")
+    params: dict[str, Any] = {}
+    for position, part in enumerate(p.strip() for p in (args or "").split(",") if p.strip()):
+        key, _, value = part.rpartition("=")
+        if not key and position >= len(spec.params):
+            raise AlertRuleError(field_name, f"{name} takes at most {len(spec.params)} "
+                                             f"argument(s)")
+        param = spec.params[position] if not key else next(
+            (q for q in spec.params if q.name == key.strip()), None)
+        if param is None:
+            raise AlertRuleError(field_name, f"{name} has no parameter {key.strip()!r}")
+        try:
+            params[param.name] = param.parse(value.strip(), name)
+        except ValueError as error:
+            raise AlertRuleError(field_name, str(error)) from None
+    result: dict[str, Any] = {"indicator": name, "params": params}
+    if output:
+        columns = spec.columns({**spec.defaults, **params})
+        by_key = {o.key: c for o, c in zip(spec.outputs, columns, strict=True)}
+        suffix = [c for k, c in by_key.items() if k.endswith(f"_{output}")]
+        result["output"] = by_key.get(output) or (suffix[0] if len(suffix) == 1 else output)
+    return result
+
+
+def series_to_text(series: Mapping[str, Any] | None) -> str:
+    """The text a user would type for a stored series (the inverse of ``series_from_text``)."""
+    if not series:
+        return ""
+    if series.get("indicator") is None:
+        return str(series.get("column", "close"))
+    from ml.indicators import REGISTRY
+
+    name = str(series["indicator"])
+    params = dict(series.get("params") or {})
+    spec = REGISTRY.get(name)
+    if spec is None:
+        return name
+    values = {**spec.defaults, **params}
+    text = f"{name}({', '.join(str(values[p.name]) for p in spec.params)})"
+    output = series.get("output")
+    first = spec.columns(values)[0]
+    return f"{text}.{output}" if output and output != first else text
 
 
 # --- forecasts -------------------------------------------------------------------------------
@@ -728,4 +792,5 @@ def _band_coverage(rule: Rule, cache: SeriesCache) -> tuple[int, int]:
 
 __all__ = ["CONDITIONS", "FORECAST_RULES", "RULE_TYPES", "AlertRuleError", "Firing",
            "ForecastTable", "ReplayResult", "Rule", "SeriesCache", "SeriesRef", "describe",
-           "fire_mask", "fire_matrix", "parse_rule", "probability_beyond", "replay", "throttle"]
+           "fire_mask", "fire_matrix", "parse_rule", "probability_beyond", "replay",
+           "series_from_text", "series_to_text", "throttle"]

@@ -100,3 +100,34 @@ ADMIN_SETTINGS_SAVE = "admin-settings-save"
 ADMIN_SETTINGS_MESSAGE = "admin-settings-message"
 ADMIN_HEALTH_TIMER = "admin-health-timer"
 ADMIN_HEALTH_BODY = "admin-health-body"
+
+# Alerts (issue 8): ids start "account-" so the auth guard lets only logged-in users call them.
+BELL = "account-bell"
+BELL_COUNT = "account-bell-count"
+BELL_TIMER = "account-bell-timer"
+BELL_SEEN = "account-bell-seen"
+BELL_NOTIFY = "account-bell-notify"
+BELL_NOTIFIED = "account-bell-notified"
+BELL_TOAST = "account-bell-toast"
+ALERTS_FIELD = "account-alerts-field"  # pattern-matching type, name = the form field
+ALERTS_OPTION = "account-alerts-option"  # pattern-matching type, name = channels/one_shot...
+ALERTS_FEEDBACK = "account-alerts-feedback"  # pattern-matching type, name = the form field
+ALERTS_PARAM_ROW = "account-alerts-param-row"  # pattern-matching type, name = the form field
+ALERTS_EDITING = "account-alerts-editing"
+ALERTS_SAVE = "account-alerts-save"
+ALERTS_RESET = "account-alerts-reset"
+ALERTS_REPLAY = "account-alerts-replay"
+ALERTS_REPLAY_SUMMARY = "account-alerts-replay-summary"
+ALERTS_MESSAGE = "account-alerts-message"
+ALERTS_RULES = "account-alerts-rules"
+ALERTS_RULE_ACTION = "account-alerts-rule-action"  # pattern-matching type, action/index
+ALERTS_EVENTS = "account-alerts-events"
+ALERTS_EVENTS_TIMER = "account-alerts-events-timer"
+ALERTS_MARK_READ = "account-alerts-mark-read"
+ALERTS_CHANNEL_FIELD = "account-alerts-channel-field"  # pattern-matching type, name
+ALERTS_CHANNEL_SAVE = "account-alerts-channel-save"  # pattern-matching type, channel
+ALERTS_CHANNELS = "account-alerts-channels"
+ALERTS_TEST = "account-alerts-test"  # pattern-matching type, channel
+ALERTS_TEST_STATUS = "account-alerts-test-status"
+ALERTS_PERMISSION = "account-alerts-permission"
+ALERTS_PERMISSION_STATE = "account-alerts-permission-state"

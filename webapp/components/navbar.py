@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, html
 
 from webapp import ids
+from webapp.components.alerts_bell import alerts_bell
 
 
 def navbar() -> dbc.Navbar:
@@ -23,6 +24,7 @@ def navbar() -> dbc.Navbar:
         dbc.Container([
             dbc.NavbarBrand([html.I(className="bi bi-graph-up-arrow me-2"), "Foresight"],
                             href="/"),
+            alerts_bell(),
             dbc.NavbarToggler(id=ids.NAVBAR_TOGGLER, n_clicks=0),
             dbc.Collapse([dbc.Nav(links, className="me-auto", navbar=True), theme_switch],
                          id=ids.NAVBAR_COLLAPSE, is_open=False, navbar=True),

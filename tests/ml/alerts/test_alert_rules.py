@@ -17,6 +17,7 @@ from ml.alerts import (
     ForecastTable,
     SeriesCache,
     fire_mask,
+    fire_matrix,
     parse_rule,
     probability_beyond,
     replay,
@@ -265,3 +266,19 @@ def test_parse_normalises_and_defaults() -> None:
     assert rule.lookback() >= 3 * 14
     again = parse_rule(rule.rule_type, rule.params)
     assert again == rule
+
+
+def test_fire_matrix_agrees_with_fire_mask(ohlcv: pd.DataFrame) -> None:
+    close = float(ohlcv["close"].iloc[-50])
+    rules = [parse_rule("price", {"condition": c, "level": close * f})
+             for c in ("above", "below", "crosses_up", "crosses_down") for f in (0.97, 1.0, 1.03)]
+    rules += [parse_rule("indicator", {"left": "rsi", "condition": c, "level": lv})
+              for c in ("crosses_up", "below") for lv in (45, 55)]
+    rules += [parse_rule("indicator", {"left": "close", "condition": "crosses_down",
+                                       "right": {"indicator": "ema", "params": {"period": 10}}}),
+              parse_rule("price_move", {"percent": 2, "window": 4})]
+    cache = SeriesCache(ohlcv)
+    positions = np.arange(len(ohlcv) - 60, len(ohlcv))
+    matrix = fire_matrix(rules, cache, positions)
+    expected = np.array([fire_mask(rule, SeriesCache(ohlcv))[positions] for rule in rules])
+    assert matrix.any() and (matrix == expected).all()
