@@ -26,7 +26,7 @@ def ewma_volatility(returns: np.ndarray, lam: float = EWMA_LAMBDA) -> np.ndarray
 
     Seeded with the first squared return, so the value at t depends on returns up to t only.
     """
-    from scipy.signal import lfilter
+    import pandas as pd
 
     r = np.asarray(returns, dtype=np.float64)
     out = np.full(r.shape, np.nan)
@@ -34,8 +34,9 @@ def ewma_volatility(returns: np.ndarray, lam: float = EWMA_LAMBDA) -> np.ndarray
     if len(valid) == 0:
         return out
     start = valid[0]
-    squared = np.nan_to_num(r[start:] * r[start:], nan=0.0)
-    variance, _ = lfilter([1 - lam], [1.0, -lam], squared, zi=[lam * squared[0]])
+    squared = pd.Series(np.nan_to_num(r[start:] * r[start:], nan=0.0))
+    # adjust=False is the recursion v_t = lam v_{t-1} + (1 - lam) r_t^2 with v_0 = r_0^2
+    variance = squared.ewm(alpha=1 - lam, adjust=False).mean().to_numpy()
     out[start:] = np.sqrt(variance)
     return out
 

@@ -74,8 +74,18 @@ def _rewrite_initializers(data: bytes, spec: dict[str, Any]) -> bytes:
 
 
 def _replace_initializers(node: Any, spec: dict[str, Any]) -> Any:
+    """Every initializer -> ``spec``; no LSTM forget-bias ones; Dropout -> Identity.
+
+    All three only decide values that the stored weights overwrite (Dropout does nothing at
+    inference and its random-seed state is not part of the weights).
+    """
     if isinstance(node, dict):
+        if node.get("class_name") == "Dropout" and node.get("module") == "keras.layers":
+            node = {**node, "class_name": "Identity",
+                    "config": {k: v for k, v in node["config"].items()
+                               if k in ("name", "trainable", "dtype")}}
         return {key: (spec if key.endswith("_initializer") and value is not None
+                      else False if key == "unit_forget_bias"
                       else _replace_initializers(value, spec))
                 for key, value in node.items()}
     if isinstance(node, list):
@@ -89,9 +99,16 @@ def _host_zeros_class(keras: Any) -> Any:
     class HostZeros(keras.initializers.Initializer):
         """Zeros from numpy: no device computation, so nothing to compile."""
 
-        def __call__(self, shape: Any, dtype: Any = None) -> np.ndarray:
+        def __call__(self, shape: Any, dtype: Any = None) -> Any:
             name = keras.backend.standardize_dtype(dtype or keras.config.floatx())
-            return np.zeros(tuple(shape), dtype=name)
+            zeros = np.zeros(tuple(shape), dtype=name)
+            if keras.backend.backend() == "jax":
+                import jax
+
+                # A device array of the right dtype is taken as is; a numpy array would go
+                # through jnp.asarray, which compiles a conversion for every new shape.
+                return jax.device_put(zeros)
+            return zeros
 
         @staticmethod
         def spec() -> dict[str, Any]:

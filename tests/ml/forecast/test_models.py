@@ -28,7 +28,7 @@ def _data(rows: int = 300, seed: int = 0) -> tuple[np.ndarray, ...]:
 
 @pytest.mark.parametrize("kind", ["lstm", "gru", "attention", "ensemble"])
 def test_each_kind_fits_predicts_and_reloads_identically(kind: str) -> None:
-    config = tiny_config(kind=kind, epochs=2)
+    config = tiny_config(kind=kind, epochs=2, dropout=0.1, layers=2)
     x, y, x_val, y_val = _data()
     model = create_model(config, n_features=3)
     history = model.fit(x, y, x_val, y_val)
