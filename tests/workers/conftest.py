@@ -54,9 +54,16 @@ class JobsStack:
         return process
 
 
+@pytest.fixture(scope="session")
+def jax_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """JAX's persistent compilation cache, shared by every worker of the session: the first
+    tiny training compiles (about 10 s), later workers load the compiled code."""
+    return tmp_path_factory.mktemp("jax-cache")
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory,
-          request: pytest.FixtureRequest) -> Iterator[JobsStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
+          jax_cache_dir: Path) -> Iterator[JobsStack]:
     """Redis, database and worker environment for one test module (``LIMITS`` overridable
     by the module)."""
     root = tmp_path_factory.mktemp("jobs")
@@ -66,7 +73,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory,
     upgrade_to_head(engine)
     env = service_env(redis_url=redis.url, database_url=database_url, var_dir=root)
     env.update(getattr(request.module, "LIMITS", LIMITS))
-    env["JAX_COMPILATION_CACHE_DIR"] = str(root / "jax-cache")
+    env["JAX_COMPILATION_CACHE_DIR"] = str(jax_cache_dir)
     env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
     logs = root / "logs"
     logs.mkdir()

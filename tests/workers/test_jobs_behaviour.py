@@ -7,6 +7,9 @@ one trains the model that the later ones (forecasts, drift, the burst) use.
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from collections import Counter
 from typing import Any
@@ -191,6 +194,29 @@ def test_submit_fails_fast_when_the_broker_is_down(stack: JobsStack, worker_a: A
         stack.redis.start()
     job_id = web_jobs.submit("echo", {"payload": {"back": True}}, "dave")
     assert job_id
+
+
+def test_submit_does_not_hang_on_a_frozen_broker(stack: JobsStack, worker_a: Any,
+                                                 web_jobs: Any) -> None:
+    """Redis stopped with SIGSTOP accepts connections but never answers: bounded by timeouts."""
+    outcome: list[BaseException | str] = []
+
+    def attempt() -> None:
+        try:
+            outcome.append(web_jobs.submit("echo", {"payload": {}}, "erin"))
+        except BaseException as error:  # noqa: BLE001 - inspected below
+            outcome.append(error)
+
+    assert stack.redis.process is not None
+    os.kill(stack.redis.process.pid, signal.SIGSTOP)
+    try:
+        thread = threading.Thread(target=attempt, daemon=True)
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "submit hung on a frozen broker"
+    finally:
+        os.kill(stack.redis.process.pid, signal.SIGCONT)
+    assert len(outcome) == 1 and isinstance(outcome[0], JobsUnavailable), outcome
 
 
 def test_burst_of_fifty_mixed_tasks_on_two_workers_runs_each_once(
