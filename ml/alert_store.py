@@ -152,7 +152,9 @@ def create_rule(engine: Engine, owner_id: int, values: RuleValues,
     with write_transaction(engine) as connection:
         result = connection.execute(insert(alert_rules).values(
             owner_id=owner_id, created_at=now, last_fired_ts=None, **_rule_row(values, now)))
-        rule_id = int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        rule_id = int(key[0])
     logger.info("alert rule %d created for user %d: %s %s %s", rule_id, owner_id,
                 values.symbol, values.interval, values.rule.rule_type)
     return rule_id
@@ -413,7 +415,9 @@ def create_test_delivery(engine: Engine, owner_id: int, channel: str,
             event_id=None, owner_id=owner_id, channel=channel, state="pending", attempts=0,
             max_attempts=max_attempts, next_attempt_at=now, created_at=now, updated_at=now,
             test_payload_json=json.dumps(payload)))
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
 
 def recent_test_deliveries(engine: Engine, owner_id: int, limit: int = 5) -> list[dict[str, Any]]:

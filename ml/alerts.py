@@ -463,14 +463,15 @@ class SeriesCache:
         return frame[ref.column].to_numpy(dtype=np.float64)
 
 
-def _compare(left: np.ndarray, right: np.ndarray, condition: str) -> np.ndarray:
+def _compare(left: np.ndarray, right: np.ndarray | np.float64, condition: str) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         if condition == "above":
             return left > right
         if condition == "below":
             return left < right
         prev_left = np.concatenate([[np.nan], left[:-1]])
-        prev_right = np.concatenate([[np.nan], right[:-1]]) if right.ndim else right
+        prev_right = (np.concatenate([[np.nan], right[:-1]]) if isinstance(right, np.ndarray)
+                      and right.ndim else right)
         if condition == "crosses_up":
             return (prev_left <= prev_right) & (left > right)
         return (prev_left >= prev_right) & (left < right)

@@ -146,3 +146,16 @@ def test_webhook_failing_twice_is_delivered_once_by_the_workers(
         ).scalars().all()
     assert log == [False, False, True]
     assert _count(engine, alert_events) >= 1
+
+
+def test_beats_check_alerts_hook_runs_the_alert_engine(cluster: AlertCluster) -> None:
+    engine = cluster.engine
+    user = make_user(engine, "beat")
+    store_bars(engine, "BEAT", "1d", bar_frame([90.0, 95.0, 99.0]))
+    add_rule(engine, user, symbol="BEAT", params={"condition": "above", "level": 98})
+    result = cluster.client.send_task("workers.tasks.check_alerts", kwargs={}).get(timeout=60)
+    assert result["errors"] == [] and len(result["events"]) == 1, result
+    with engine.connect() as connection:
+        stored = connection.execute(select(alert_events.c.symbol, alert_events.c.bar_ts)
+                                    .where(alert_events.c.symbol == "BEAT")).all()
+    assert len(stored) == 1

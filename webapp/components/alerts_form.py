@@ -165,9 +165,11 @@ def form_to_values(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]
     return values, errors
 
 
-def errors_by_field(errors: dict[str, str]) -> dict[str, str]:
-    """Map ``check_rule`` error keys to the form fields that show them."""
-    shown: dict[str, str] = {}
+def errors_by_field(errors: dict[str, str],
+                    text_errors: dict[str, str] | None = None) -> dict[str, str]:
+    """Map ``check_rule`` error keys to the form fields that show them; a field's own parse
+    error (``text_errors``) wins over what ``check_rule`` said about the missing value."""
+    shown = {ERROR_FIELD.get(k, k): v for k, v in (text_errors or {}).items()}
     for key, message in errors.items():
         shown.setdefault(ERROR_FIELD.get(key, key), message)
     return shown

@@ -245,7 +245,7 @@ def known_symbol_check(engine: Engine) -> Any:
 def validate(form: dict[str, Any]) -> tuple[alert_store.RuleValues | None, dict[str, str]]:
     values, text_errors = form_to_values(form)
     rule, errors = alert_store.check_rule(values, known_symbol_check(services.database()))
-    shown = errors_by_field({**errors, **text_errors})
+    shown = errors_by_field(errors, text_errors)
     return (rule if not shown else None), shown
 
 

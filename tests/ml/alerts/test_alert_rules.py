@@ -282,3 +282,35 @@ def test_fire_matrix_agrees_with_fire_mask(ohlcv: pd.DataFrame) -> None:
     matrix = fire_matrix(rules, cache, positions)
     expected = np.array([fire_mask(rule, SeriesCache(ohlcv))[positions] for rule in rules])
     assert matrix.any() and (matrix == expected).all()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("close", {"column": "close"}),
+    ("rsi(14)", {"indicator": "rsi", "params": {"period": 14}}),
+    ("sma(period=50)", {"indicator": "sma", "params": {"period": 50}}),
+    ("macd(12, 26, 9).signal", {"indicator": "macd",
+                                "params": {"fast": 12, "slow": 26, "signal": 9},
+                                "output": "macd_signal_12_26_9"}),
+    ("bbands(20, 2.5).lower", {"indicator": "bbands", "params": {"period": 20, "stddev": 2.5},
+                               "output": "bb_lower_20_2.5"}),
+])
+def test_series_text_round_trips(text: str, expected: dict) -> None:
+    from ml.alerts import series_from_text, series_to_text
+
+    assert series_from_text(text) == expected
+    rule = parse_rule("indicator", {"left": expected, "condition": "above", "level": 1})
+    again = parse_rule("indicator", {"left": series_from_text(series_to_text(
+        rule.params["left"])), "condition": "above", "level": 1})
+    assert again == rule
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("nope(3)", "unknown indicator"), ("rsi(x)", "must be an integer"),
+    ("rsi(14, 3)", "at most 1"), ("1 + 2", "write a column"), ("sma(length=3)", "no parameter"),
+])
+def test_series_text_errors_name_the_field(text: str, message: str) -> None:
+    from ml.alerts import series_from_text
+
+    with pytest.raises(AlertRuleError, match=message) as caught:
+        series_from_text(text, "right")
+    assert caught.value.field == "right"
