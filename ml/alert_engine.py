@@ -64,6 +64,7 @@ class LiveRule:
     expires_at: datetime | None
     last_fired_ts: int | None
     armed_at: datetime
+    lookback: int = 0  # bars the rule needs before the newest one (parsed once per definition)
 
 
 @dataclass
@@ -89,25 +90,29 @@ def load_rules(connection: Connection, symbols: Iterable[tuple[str, str]] | None
     """Active rules grouped by (symbol, interval); a rule that no longer parses is skipped."""
     query = select(alert_rules).where(alert_rules.c.active.is_(True))
     wanted = set(symbols) if symbols is not None else None
-    parsed: dict[tuple[str, str], Rule] = {}  # many rules share a definition: parse it once
+    parsed: dict[tuple[str, str], tuple[Rule, int]] = {}  # shared definitions: parse once
+    channel_lists: dict[str, tuple[str, ...]] = {}
     groups: dict[tuple[str, str], list[LiveRule]] = defaultdict(list)
     for row in connection.execute(query):
         key = (row.symbol, row.interval)
         if wanted is not None and key not in wanted:
             continue
         definition = (row.rule_type, row.params_json)
-        rule = parsed.get(definition)
-        if rule is None:
+        known = parsed.get(definition)
+        if known is None:
             try:
                 rule = parse_rule(row.rule_type, json.loads(row.params_json))
             except ValueError as error:
                 logger.error("alert rule %d is invalid and skipped: %s", row.id, error)
                 continue
-            parsed[definition] = rule
+            known = parsed[definition] = (rule, rule.lookback())
+        channels = channel_lists.get(row.channels_json)
+        if channels is None:
+            channels = channel_lists[row.channels_json] = tuple(json.loads(row.channels_json))
         groups[key].append(LiveRule(
-            row.id, row.owner_id, row.name, row.symbol, row.interval, rule,
-            tuple(json.loads(row.channels_json)), int(row.cooldown_s), bool(row.one_shot),
-            utc(row.expires_at), row.last_fired_ts, utc(row.created_at) or now_utc()))
+            row.id, row.owner_id, row.name, row.symbol, row.interval, known[0], channels,
+            int(row.cooldown_s), bool(row.one_shot), utc(row.expires_at), row.last_fired_ts,
+            utc(row.created_at) or now_utc(), known[1]))
     return groups
 
 
@@ -210,18 +215,24 @@ def evaluate(engine: Engine, now: datetime | None = None,
         states = {(r.symbol, r.interval): int(r.evaluated_through_ts)
                   for r in connection.execute(select(alert_watch_state))}
     pending = _Pending()
-    for (symbol, interval), rules in groups.items():
-        report.series += 1
-        report.rules += len(rules)
-        try:
-            _evaluate_series(engine, (symbol, interval), rules, states.get((symbol, interval)),
-                             now, report, pending, reevaluate_bars)
-        except Exception as error:  # noqa: BLE001 - one bad series must not stop the others
-            logger.exception("alert evaluation of %s %s failed", symbol, interval)
-            report.errors.append(f"{symbol} {interval}: {error}")
-        if len(pending) >= FLUSH_EVERY:
-            _flush(engine, pending, now, report)
-            pending = _Pending()
+    reader = engine.connect()  # one connection for all reads: a checkout per series costs more
+    try:
+        for (symbol, interval), rules in groups.items():
+            report.series += 1
+            report.rules += len(rules)
+            try:
+                _evaluate_series(engine, reader, (symbol, interval), rules,
+                                 states.get((symbol, interval)), now, report, pending,
+                                 reevaluate_bars)
+            except Exception as error:  # noqa: BLE001 - one bad series must not stop the rest
+                logger.exception("alert evaluation of %s %s failed", symbol, interval)
+                report.errors.append(f"{symbol} {interval}: {error}")
+            if len(pending) >= FLUSH_EVERY:
+                reader.rollback()  # end the read snapshot before writing
+                _flush(engine, pending, now, report)
+                pending = _Pending()
+    finally:
+        reader.close()
     _flush(engine, pending, now, report)
     return report
 
@@ -240,20 +251,19 @@ def _flush(engine: Engine, pending: _Pending, now: datetime, report: EvaluationR
             _advance(connection, pending.advances)
 
 
-def _evaluate_series(engine: Engine, series: tuple[str, str], rules: list[LiveRule],
-                     evaluated_through: int | None, now: datetime,
+def _evaluate_series(engine: Engine, reader: Connection, series: tuple[str, str],
+                     rules: list[LiveRule], evaluated_through: int | None, now: datetime,
                      report: EvaluationReport, pending: _Pending,
                      reevaluate_bars: int = 0) -> None:
     symbol, interval = series
     length = interval_seconds(interval)
-    lookback = max(rule.rule.lookback() for rule in rules)
+    lookback = max(rule.lookback for rule in rules)
     wanted = lookback + max(1, reevaluate_bars, FIRST_READ_NEW)
-    with engine.connect() as connection:
-        bars = read_bars(connection, symbol, interval, wanted)
-        if evaluated_through is not None and len(bars) == wanted and \
-                int((bars.index.as_unit("s").asi8 <= evaluated_through).sum()) < lookback:
-            # More new bars than the first read held (a worker was down): read them all.
-            bars = read_bars(connection, symbol, interval, lookback + MAX_NEW_BARS)
+    bars = read_bars(reader, symbol, interval, wanted)
+    if evaluated_through is not None and len(bars) == wanted and \
+            int((bars.index.as_unit("s").asi8 <= evaluated_through).sum()) < lookback:
+        # More new bars than the first read held (a worker was down): read them all.
+        bars = read_bars(reader, symbol, interval, lookback + MAX_NEW_BARS)
     if bars.empty:
         return
     forecasts = None
