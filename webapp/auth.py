@@ -149,7 +149,7 @@ def _make_limiter(server: Flask) -> Limiter:
     limiter = Limiter(key_func=get_remote_address, app=server, storage_uri=storage,
                       storage_options={"socket_timeout": worker.broker_timeout_s,
                                        "socket_connect_timeout": worker.broker_timeout_s},
-                      strategy="fixed-window", headers_enabled=True, swallow_errors=True,
+                      strategy="fixed-window", headers_enabled=False, swallow_errors=True,
                       in_memory_fallback_enabled=True, key_prefix="foresight-limits")
     logger.info("rate limits stored in %s", "redis" if storage != "memory://" else "memory")
     return limiter
@@ -284,9 +284,10 @@ def _too_many_requests(error: Exception) -> ResponseReturnValue:
     if request.path == "/auth/login":
         return redirect(f"{LOGIN_PATH}?{urlencode({'error': 'limited'})}")
     response = _refuse(429, f"too many requests: {getattr(error, 'description', '')}")
-    retry = getattr(error, "retry_after", None)
-    if retry:
-        response.headers["Retry-After"] = str(retry)
+    # X-RateLimit-* headers are off (they cost two more Redis round trips per request); the
+    # window length is a safe Retry-After.
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    response.headers["Retry-After"] = str(limit.get_expiry() if limit is not None else 60)
     return response
 
 

@@ -19,12 +19,15 @@ from webapp import services
 from webapp.api import params
 from webapp.api.errors import ApiError, invalid
 from webapp.api.market import canonical_symbol, json_response
+from webapp.api.ttl_cache import cached
 
 logger = logging.getLogger(__name__)
 
 MAX_HORIZON = 365
 PENDING_PREFIX = "foresight:predict:pending:"
 PENDING_TTL_S = 120
+SKILL_TTL_S = 30.0
+FORECAST_TTL_S = 1.0
 
 
 def register(blueprint: Blueprint) -> None:
@@ -56,16 +59,23 @@ def _trim(payload: dict[str, Any], horizon: int | None) -> dict[str, Any]:
 
 
 def _skill(version_id: object) -> dict[str, Any] | None:
-    from ml.registry import RegistryError, get_version
-
+    """The model's version and skill summary. A version's metrics never change, and reading
+    them (a large JSON document) on every request would cost more than the rest of it."""
     if not isinstance(version_id, int):
         return None
+    return cached("skill", version_id, SKILL_TTL_S, lambda: _read_skill(version_id))
+
+
+def _read_skill(version_id: int) -> dict[str, Any] | None:
+    from ml.registry import RegistryError, get_version
+
     try:
         info = get_version(services.database(), version_id)
     except RegistryError:
         return None
-    return {"version": info.version, "kind": info.kind, "active": info.active,
-            "summary": info.metrics.get("summary")}
+    return {"version_id": info.id, "version": info.version, "kind": info.kind,
+            "target": info.target, "trained_at": _jsonable(info.created_at),
+            "summary": _jsonable(info.metrics.get("summary"))}
 
 
 def predict(symbol: str) -> Response:
@@ -75,7 +85,12 @@ def predict(symbol: str) -> Response:
     key = canonical_symbol(symbol)
     interval = params.interval()
     horizon = params.integer("horizon", None, 1, MAX_HORIZON)
-    stored = latest_forecast(services.database(), key, interval, services.redis_client())
+    # Forecasts change when a bar closes (minutes at the least): a second of reuse per
+    # process saves a Redis round trip on nearly every request under load.
+    stored = cached("forecast", (key, interval), FORECAST_TTL_S,
+                    lambda: latest_forecast(services.database(), key, interval,
+                                            services.redis_client()),
+                    keep=lambda found: found is not None)
     if stored is None:
         return _queue_prediction(key, interval)
     available = len(stored.get("horizons") or [])

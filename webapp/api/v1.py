@@ -12,7 +12,7 @@ import hashlib
 import logging
 
 import flask
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,6 +25,7 @@ from webapp import accounts, auth, services
 from webapp.accounts import User
 from webapp.api import alerts, forecasts, jobs, market, openapi, stream
 from webapp.api.errors import ApiError, error_response, register_error_handlers
+from webapp.api.ttl_cache import cached
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,11 @@ def _authenticate() -> ResponseReturnValue | None:
     token = _bearer()
     user: User | None = None
     if token is not None:
-        user = accounts.user_for_token(services.database(), token)
+        # Reused for a few seconds per process: a revoked token stops within token_cache_s.
+        user = cached("token", accounts.hash_token(token),
+                      current_app.config.get("FORESIGHT_TOKEN_CACHE_S", 0.0),
+                      lambda: accounts.user_for_token(services.database(), token),
+                      keep=lambda found: found is not None)
         if user is None:
             raise ApiError(401, "the API token is unknown or revoked")
     elif request.method in {"GET", "HEAD"}:
@@ -116,10 +121,14 @@ class ApiSettings(BaseSettings):
     model_config = settings_config()
 
     api_fetch: bool = Field(default=True)
+    api_token_cache_s: float = Field(default=5.0, ge=0, le=300, description="how long a web "
+                                 "process reuses a token check (revocation delay)")
 
 
 def init_api(server: Flask, limiter: Limiter, limit: str) -> None:
-    server.config["FORESIGHT_API_FETCH"] = load_settings(ApiSettings).api_fetch
+    settings = load_settings(ApiSettings)
+    server.config["FORESIGHT_API_FETCH"] = settings.api_fetch
+    server.config["FORESIGHT_TOKEN_CACHE_S"] = settings.api_token_cache_s
     blueprint = api_blueprint()
     limiter.limit(limit, key_func=rate_limit_key)(blueprint)
     server.register_blueprint(blueprint)

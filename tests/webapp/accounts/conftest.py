@@ -81,6 +81,7 @@ def stack(redis_server: PrivateRedis,
     """gunicorn (2 workers) on the session Redis with admin alice, viewers victor and wendy."""
     stack = start_stack(redis_server.url, tmp_path_factory.mktemp("accounts"),
                         {"FORESIGHT_API_RATE_LIMIT": "400 per minute",
+                         "FORESIGHT_API_TOKEN_CACHE_S": "0",
                          "FORESIGHT_LOGIN_RATE_LIMIT": "5 per minute"})
     yield stack
     stack.web.stop()

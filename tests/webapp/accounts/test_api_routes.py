@@ -279,3 +279,27 @@ def test_unrouted_api_paths_answer_json(market: Stack) -> None:
         response = market.api(method, path)
         assert response.status_code in {404, 405}, (path, response.text)
         assert response.json()["error"]["status"] == response.status_code
+
+
+def test_history_sees_new_bars_at_once(market: Stack) -> None:
+    import pandas as pd
+
+    from ml.data import cache as bars_cache
+    from ml.db import write_transaction
+
+    before = market.api("GET", "/history/sample:SPX", params={"limit": 1}).json()
+    new = pd.DataFrame({"open": [2500.0], "high": [2520.0], "low": [2490.0], "close": [2510.0],
+                        "volume": [1e9]},
+                       index=pd.DatetimeIndex([pd.Timestamp("2019-01-02", tz="UTC")],
+                                              name="timestamp"))
+    with write_transaction(market.engine) as connection:
+        bars_cache.upsert_bars(connection, "sample:SPX", "1d", new)
+    try:
+        after = market.api("GET", "/history/sample:SPX", params={"limit": 1}).json()
+        assert before["bars"]["timestamp"] == ["2018-12-31T00:00:00Z"]
+        assert after["bars"]["timestamp"] == ["2019-01-02T00:00:00Z"]
+        assert after["bars"]["close"] == [2510.0]
+    finally:
+        with write_transaction(market.engine) as connection:
+            connection.exec_driver_sql("DELETE FROM bars WHERE symbol = 'sample:SPX' "
+                                       "AND ts = ?", (int(new.index[0].timestamp()),))
