@@ -9,7 +9,6 @@ when U < 1 and the DM test rejects equal accuracy in its favour at 5%.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,14 @@ import pandas as pd
 
 from ml.datasets import SplitPlan, make_windows
 from ml.forecaster import Forecaster
-from ml.metrics import coverage, diebold_mariano_losses, point_metrics, qlike, skill_label
+from ml.metrics import (
+    coverage,
+    diebold_mariano_losses,
+    holm_reject,
+    point_metrics,
+    qlike,
+    skill_label,
+)
 from ml.models.base import ProgressCallback, StopCallback
 from ml.models.config import ModelConfig
 from ml.models.conformal import ConformalCalibration
@@ -135,16 +141,23 @@ def report_from_predictions(oos: OutOfSample, config: ModelConfig) -> dict[str, 
                                       for level, (low, high) in oos.unscaled_bands.items()}
         entry["verdict"] = skill_label(entry["model"]["theil_u"], entry["model"]["dm_p_better"])
         horizons[str(h + 1)] = entry
-    skilled = [int(h) for h, e in horizons.items() if e["verdict"] == "skill"]
     return {"target": "returns", "samples": int(len(oos.ends)), "horizons": horizons,
-            "summary": _summary(horizons, skilled)}
+            "summary": _summary(horizons)}
 
 
-def _summary(horizons: dict[str, Any], skilled: list[int]) -> dict[str, Any]:
+def _summary(horizons: dict[str, Any]) -> dict[str, Any]:
+    """Overall verdict: skill at some horizon after Holm's correction across horizons."""
     levels = next(iter(horizons.values()))["coverage"].keys()
+    models = [e["model"] for e in horizons.values()]
+    rejected = holm_reject([m["dm_p_better"] for m in models])
+    skilled = [int(h) for (h, e), significant in zip(horizons.items(), rejected, strict=True)
+               if significant and e["model"]["theil_u"] is not None
+               and e["model"]["theil_u"] < 1]
     return {
         "verdict": "skill" if skilled else "no skill",
         "skill_horizons": skilled,
+        "skill_horizons_unadjusted": [int(h) for h, e in horizons.items()
+                                      if e["verdict"] == "skill"],
         "mean_theil_u": float(np.mean([e["model"]["theil_u"] for e in horizons.values()])),
         "coverage": {level: float(np.mean([e["coverage"][level]["coverage"]
                                            for e in horizons.values()])) for level in levels},
@@ -175,11 +188,16 @@ def _volatility_report(oos: OutOfSample, config: ModelConfig) -> dict[str, Any]:
         entry["verdict"] = ("beats GARCH" if entry["model"]["qlike"] < entry["garch"]["qlike"]
                             and dm["p_better"] < 0.05 else "does not beat GARCH")
         horizons[str(h + 1)] = entry
-    beats = [int(h) for h, e in horizons.items() if e["verdict"] == "beats GARCH"]
+    rejected = holm_reject([e["dm_vs_garch_qlike"]["p_better"] for e in horizons.values()])
+    beats = [int(h) for (h, e), significant in zip(horizons.items(), rejected, strict=True)
+             if significant and e["model"]["qlike"] < e["garch"]["qlike"]]
     levels = next(iter(horizons.values()))["coverage"].keys()
     return {"target": "volatility", "samples": int(len(oos.ends)), "horizons": horizons,
             "summary": {"verdict": "beats GARCH" if beats else "does not beat GARCH",
                         "beats_garch_horizons": beats,
+                        "beats_garch_horizons_unadjusted": [
+                            int(h) for h, e in horizons.items()
+                            if e["verdict"] == "beats GARCH"],
                         "coverage": {level: float(np.mean([e["coverage"][level]["coverage"]
                                                            for e in horizons.values()]))
                                      for level in levels}}}
@@ -270,6 +288,3 @@ def training_truncation_gap(bars: pd.DataFrame, config: ModelConfig, cut: int, e
         forecasts.append(result.forecaster.predict_at(prepared, np.array([cut]))[0])
     return float(np.max(np.abs(forecasts[0] - forecasts[1])))
 
-
-def finite_or_none(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else value

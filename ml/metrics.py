@@ -119,6 +119,23 @@ def qlike(realised_variance: np.ndarray, forecast_variance: np.ndarray) -> float
     return float(np.mean(ratio - np.log(ratio) - 1))
 
 
+def holm_reject(p_values: list[float], alpha: float = 0.05) -> list[bool]:
+    """Holm's step-down test: which hypotheses to reject with family-wise error <= alpha.
+
+    Testing every horizon and calling the model skilled when any one passes would find
+    "skill" by chance; the overall verdict uses this instead.
+    """
+    order = sorted(range(len(p_values)),
+                   key=lambda i: p_values[i] if math.isfinite(p_values[i]) else math.inf)
+    reject = [False] * len(p_values)
+    for rank, index in enumerate(order):
+        p = p_values[index]
+        if not math.isfinite(p) or p > alpha / (len(p_values) - rank):
+            break
+        reject[index] = True
+    return reject
+
+
 def skill_label(theil_u: float | None, dm_p_better: float, alpha: float = 0.05) -> str:
     """"skill" only when U < 1 and the DM test says the model beats the random walk."""
     if theil_u is not None and theil_u < 1 and math.isfinite(dm_p_better) and (

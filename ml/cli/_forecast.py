@@ -78,7 +78,8 @@ def print_returns_table(report: dict[str, Any]) -> None:
         print(f"{'':>3} {bands}; verdict: {entry['verdict']}")
     summary = report["summary"]
     print(f"overall: {summary['verdict']} (mean Theil's U {summary['mean_theil_u']:.3f}; "
-          "U < 1 with a significant Diebold-Mariano test at 5% is needed to claim skill)")
+          "skill needs U < 1 and a Diebold-Mariano test significant at 5% after Holm's "
+          "correction across horizons)")
 
 
 def print_volatility_table(report: dict[str, Any]) -> None:

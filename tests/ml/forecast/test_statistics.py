@@ -152,3 +152,12 @@ def test_coverage_and_qlike() -> None:
     assert result["coverage"] == 0.75 and result["mean_width"] == 2.0
     assert qlike(np.array([2.0, 3.0]), np.array([2.0, 3.0])) == pytest.approx(0.0)
     assert qlike(np.array([2.0]), np.array([1.0])) > 0
+
+
+def test_holm_correction_needs_more_than_one_lucky_horizon() -> None:
+    from ml.metrics import holm_reject
+
+    assert holm_reject([0.013, 0.5, 0.9, 0.6, 0.7]) == [False] * 5  # 0.013 > 0.05 / 5
+    assert holm_reject([0.001, 0.03, 0.9]) == [True, False, False]  # 0.03 > 0.05 / 2
+    assert holm_reject([0.001, 0.02, 0.04]) == [True, True, True]
+    assert holm_reject([float("nan"), 0.001]) == [False, True]
