@@ -232,3 +232,37 @@ def _drift_state(engine: Engine) -> str:
 
     with engine.connect() as connection:
         return str(connection.execute(select(model_drift.c.state_json)).scalar_one())
+
+
+def test_watched_pairs_come_from_models_watchlists_and_settings(engine: Engine) -> None:
+    from ml.db.schema import active_models, app_settings, model_activations
+    from workers.watchlist import watched_pairs
+
+    version_id = _version_row(engine, "sample:GOOG", "1d")
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        activation = connection.execute(insert(model_activations).returning(
+            model_activations.c.id), {"symbol": "sample:GOOG", "interval": "1d",
+                                      "target": "returns", "version_id": version_id,
+                                      "previous_id": None, "action": "promote",
+                                      "at": now}).scalar_one()
+        connection.execute(insert(active_models).values(
+            symbol="sample:GOOG", interval="1d", target="returns", version_id=version_id,
+            activation_id=activation))
+        connection.execute(insert(app_settings).values(
+            key="jobs.watchlist", value_json=json.dumps([["BTC-USD", "1h"]]), updated_at=now))
+    assert watched_pairs(engine) == [("BTC-USD", "1h", False), ("sample:GOOG", "1d", True)]
+
+
+def test_the_web_job_service_loads_no_task_code_or_keras() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    code = ("import sys, webapp.jobs; bad = [m for m in ('keras', 'jax', 'workers.tasks', "
+            "'ml.training') if m in sys.modules]; sys.exit(str(bad) if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, timeout=120,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr or result.stdout
+

@@ -12,13 +12,14 @@ import signal
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
 from ml import registry
-from ml.db.schema import forecasts, jobs, model_versions
+from ml.db.schema import forecasts, jobs, model_drift, model_versions
 from tests.workers.conftest import TINY_CONFIG, JobsStack, wait_for
 from workers import jobs as job_rows
 from workers.submit import JobsUnavailable, submit_job
@@ -227,7 +228,8 @@ def test_burst_of_fifty_mixed_tasks_on_two_workers_runs_each_once(
                  ("refresh_data", {"symbols": ["sample:SPX", "sample:GOOG"], "interval": "1d"}),
                  ("update_drift", {"symbol": "sample:SPX", "interval": "1d"}),
                  ("check_alerts", {}),
-                 ("retrain_stale", {})]
+                 ("retrain_stale", {}),
+                 ("refresh_watched", {})]
         ids = [_submit(stack, client, *kinds[i % len(kinds)], who="burst") for i in range(50)]
         for job_id in ids:
             row = _finished(stack, job_id, timeout_s=180)
@@ -243,3 +245,43 @@ def test_burst_of_fifty_mixed_tasks_on_two_workers_runs_each_once(
         assert stored >= 1  # predictions of one origin bar stored once (idempotent)
     finally:
         worker_b.stop()
+
+
+def test_drift_flag_makes_retrain_stale_queue_a_training(stack: JobsStack, worker_a: Any,
+                                                         client: Any) -> None:
+    active = registry.active_version(stack.engine, "sample:SPX", "1d")
+    now = datetime.now(UTC)
+    with stack.engine.begin() as connection:
+        connection.execute(delete(model_drift))
+        connection.execute(insert(model_drift).values(
+            symbol="sample:SPX", interval="1d", model_version_id=active.id, state_json="{}",
+            last_scored_ts=None, flagged=True, reason="test: injected", flagged_at=now,
+            updated_at=now))
+    job_id = _submit(stack, client, "retrain_stale", {})
+    row = _finished(stack, job_id)
+    assert row["state"] == "SUCCESS", row
+    [queued] = row["result"]["queued"]
+    assert queued["symbol"] == "sample:SPX" and queued["reason"] == "drift"
+    retrain = _finished(stack, queued["job_id"])
+    assert retrain["state"] == "SUCCESS", retrain
+    assert retrain["requested_by"] == "retrain_stale"
+    assert retrain["args"]["config"] == active.config
+
+
+def test_job_status_repairs_a_row_whose_worker_could_not_write(stack: JobsStack,
+                                                               worker_a: Any,
+                                                               web_jobs: Any) -> None:
+    """A hard time limit kills the pool process before it writes: Celery's state wins."""
+    job_rows.record_submitted(stack.engine, "killed-by-limit", "workers.tasks.train_model",
+                              {}, "hank")
+    job_rows.record_started(stack.engine, "killed-by-limit", "workers.tasks.train_model", {},
+                            "w")
+    from celery.exceptions import TimeLimitExceeded
+
+    backend = web_jobs.services.celery_client().backend
+    backend.mark_as_failure("killed-by-limit", TimeLimitExceeded(45.0))
+    status = web_jobs.job_status("killed-by-limit")
+    assert status["state"] == "FAILURE" and "TimeLimitExceeded" in status["error"]
+    assert _row(stack, "killed-by-limit")["state"] == "FAILURE"
+    assert web_jobs.job_status("no-such-job") == {"id": "no-such-job", "state": "UNKNOWN"}
+
