@@ -140,9 +140,10 @@ def store_forecast(engine: Engine, redis_url: str, symbol: str, version_id: int,
                 "prices": [2506.85 * (1 + 0.001 * h) for h in range(1, steps + 1)],
                 "bands": {"0.8": {"lower": [2400.0] * steps, "upper": [2600.0] * steps}}}
     payload = build_payload(symbol, interval, version_id, forecast)
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url) if redis_url else None
     try:
         save_forecast(engine, payload, client)
     finally:
-        client.close()
+        if client is not None:
+            client.close()
     return payload
