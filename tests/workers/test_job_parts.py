@@ -266,3 +266,43 @@ def test_the_web_job_service_loads_no_task_code_or_keras() -> None:
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr or result.stdout
 
+
+
+@pytest.mark.slow
+def test_beat_process_runs_the_layered_schedule(tmp_path: Any, redis_url: str) -> None:
+    """A real ``celery beat``: the stored edit (heartbeat every 5 s, alerts off) and the
+    environment's (refresh_watched every 6 s) are what it sends."""
+    import subprocess
+    import sys
+    import time
+
+    from ml.db import open_database
+    from tests.conftest import PROJECT_ROOT, service_env
+
+    database_url = f"sqlite:///{tmp_path / 'foresight.db'}"
+    schedule.save_schedule(open_database(database_url), {"heartbeat": {"every_s": 5},
+                                                         "check_alerts": {"enabled": False}})
+    env = service_env(redis_url=redis_url, database_url=database_url, var_dir=tmp_path)
+    env[schedule.ENV_VAR] = json.dumps({"refresh_watched": {"every_s": 6}})
+    log_path = tmp_path / "beat.log"
+    with log_path.open("wb") as log:
+        beat = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers.celery_app",
+                                 "beat", "--loglevel", "INFO", "--schedule",
+                                 str(tmp_path / "beat-schedule")], env=env, cwd=PROJECT_ROOT,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                text = log_path.read_text()
+                if "Sending due task refresh_watched" in text:
+                    break
+                assert beat.poll() is None, text
+                time.sleep(0.2)
+        finally:
+            beat.terminate()
+            beat.wait(timeout=20)
+    text = log_path.read_text()
+    assert "beat schedule: heartbeat, refresh_watched, retrain_stale" in text
+    assert "Sending due task heartbeat (workers.tasks.heartbeat)" in text
+    assert "Sending due task refresh_watched" in text
+    assert "check_alerts" not in text
