@@ -20,6 +20,37 @@
     return out;
   }
 
+  const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u1: Uint8Array };
+  const FIRST_PAINT_CANDLES = 600;  // drawn first; the older ones follow right after
+  const latest = {};  // graph id -> newest payload, so a stale full redraw is skipped
+
+  function decode(value) {
+    if (!value || typeof value !== "object" || !value.bdata || !TYPED[value.dtype]) return value;
+    const binary = atob(value.bdata);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+    return new TYPED[value.dtype](bytes.buffer);
+  }
+
+  // Thousands of candles take seconds to draw (one SVG path each). The first view shows only
+  // the most recent bars, so draw those first and the full history right after.
+  function firstPaint(figure) {
+    const data = figure.data || [];
+    const at = data.findIndex((t) => t.type === "candlestick");
+    if (at < 0) return null;
+    const candle = Object.assign({}, data[at]);
+    const x = decode(candle.x);
+    if (!x || x.length <= 2 * FIRST_PAINT_CANDLES) return null;
+    const start = x.length - FIRST_PAINT_CANDLES;
+    for (const key of ["x", "open", "high", "low", "close"]) {
+      const values = decode(candle[key]);
+      candle[key] = values.subarray ? values.subarray(start) : values.slice(start);
+    }
+    const out = data.slice();
+    out[at] = candle;
+    return out;
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     figures: {
       render: function (payload, stored) {
@@ -35,7 +66,30 @@
         }
         const figure = payload.figure;
         const layout = compact(Object.assign({}, figure.layout || {}, { template: template }));
-        return { data: figure.data || [], layout: layout, frames: figure.frames || [] };
+        const full = { data: figure.data || [], layout: layout, frames: figure.frames || [] };
+        const first = firstPaint(figure);
+        if (!first) return full;
+        const graph = ctx.outputs_list && ctx.outputs_list.id;
+        const key = JSON.stringify(graph);
+        latest[key] = payload;
+        // Once the first paint is on screen (plotly.js may still be loading), draw it all.
+        const holder = () => document.getElementById(key);
+        let tries = 0;
+        const later = () => {
+          if (latest[key] !== payload) return;  // a newer figure replaced this one
+          const gd = holder() && holder().querySelector(".js-plotly-plot");
+          const drawn = gd && gd._fullData && gd._fullData.length;
+          if (!drawn && tries < 200) {
+            tries += 1;
+            window.setTimeout(later, 50);
+            return;
+          }
+          window.requestAnimationFrame(() => window.setTimeout(
+            () => latest[key] === payload &&
+              window.dash_clientside.set_props(graph, { figure: full }), 30));
+        };
+        window.setTimeout(later, 0);
+        return { data: first, layout: layout, frames: full.frames };
       },
     },
   });

@@ -85,8 +85,9 @@ def _is_number(text: Any) -> bool:
 
 
 def forecast_table(bands: ForecastBands, decimals: int) -> Any:
-    head = html.Thead(html.Tr([html.Th(h) for h in ("h", "Bar", "Forecast", "80% band",
-                                                     "95% band")]))
+    head = html.Thead(html.Tr([html.Th("h"), html.Th("Bar")]
+                              + [html.Th(h, className="text-end")
+                                 for h in ("Forecast", "80% band", "95% band")]))
     rows = [html.Tr([
         html.Td(str(i + 1)), html.Td(f"{ts:%Y-%m-%d %H:%M}"),
         html.Td(f"{bands.median[i]:,.{decimals}f}", className="text-end"),

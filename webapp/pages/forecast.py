@@ -10,6 +10,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -142,9 +143,9 @@ def _model_card(active: Any, versions: list[Any], bands: Any, payload: dict[str,
                                      "training and whenever a new bar closes.",
                                      kind="no-forecast", colour="secondary")
     if bands is not None:
-        made = (payload or {}).get("made_at", "?")
         forecast_part = html.Div([
-            html.Div(f"Made {made} from the bar of {(payload or {}).get('origin', '?')}",
+            html.Div(f"Made {_stamp((payload or {}).get('made_at'))} from the bar of "
+                     f"{_stamp((payload or {}).get('origin'))}",
                      className="small text-body-secondary mb-1"),
             forecast_table(bands, decimals)])
     return dbc.Card(dbc.CardBody([
@@ -159,6 +160,13 @@ def _model_card(active: Any, versions: list[Any], bands: Any, payload: dict[str,
         _backtest_section(backtest),
         html.H3("Version history", className="h6 mt-3"), versions_table(versions),
     ]), className="model-card")
+
+
+def _stamp(value: Any) -> str:
+    try:
+        return f"{pd.Timestamp(value):%Y-%m-%d %H:%M} UTC"
+    except (TypeError, ValueError):
+        return "?"
 
 
 def _backtest_section(backtest: dict[str, Any] | None) -> Any:

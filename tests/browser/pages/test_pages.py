@@ -52,6 +52,9 @@ def test_page_renders_in_every_view(browser: object, pages_server: WebProcess, p
     page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.dataset.bsTheme") == theme
     if path == "/":
+        # The most recent candles are drawn first, the full history right after.
+        page.wait_for_function(f"{_plot(page, '.graph-market')}._fullData[0]._length === 5031",
+                               timeout=TIMEOUT_MS)
         assert "Source:" in page.inner_text(".data-status")
         assert "Fetched" in page.inner_text(".data-status")
         assert page.locator(".metric-card").count() == 4
@@ -123,16 +126,16 @@ def test_replay_and_multi_timeframe(browser: object, pages_server: WebProcess,
     screenshot(page, "pages-market-replay-desktop-dark")
 
     # Live updates append bars to the typed arrays drawn (what the live clock sends).
-    page.goto(pages_server.url + "/?symbol=sample:GOOG&interval=1d&ind=sma:period=20")
+    page.goto(pages_server.url + "/?symbol=sample:EURUSD&interval=1d&ind=sma:period=20")
     page.wait_for_selector(MAIN_CHART["/"], timeout=TIMEOUT_MS)
     plot = _plot(page, ".graph-market")
     before = page.evaluate(f"{plot}._fullData[0]._length")
     page.evaluate("""() => {
-      const day = 86400000, t = Date.UTC(2013, 2, 4);
-      window.dash_clientside.set_props('market-live', {data: {bars: 1, last: '2013-03-04',
-        groups: [{indices: [0], data: {x: [[t]], open: [[800]], high: [[812]], low: [[795]],
-                                       close: [[810]]}},
-                 {indices: [1, 2], data: {x: [[t], [t]], y: [[1e6], [790]]}}]}});
+      const t = Date.UTC(2018, 1, 8);
+      window.dash_clientside.set_props('market-live', {data: {bars: 1, last: '2018-02-08',
+        groups: [{indices: [0], data: {x: [[t]], open: [[1.22]], high: [[1.23]], low: [[1.21]],
+                                       close: [[1.225]]}},
+                 {indices: [1, 2], data: {x: [[t], [t]], y: [[1e6], [1.2]]}}]}});
     }""")
     page.wait_for_function(f"{plot}._fullData[0]._length === {before + 1}", timeout=TIMEOUT_MS)
     assert page.evaluate(f"{plot}.data[2].y.length") == before + 1
