@@ -11,6 +11,7 @@ from dash import dcc, html
 from sqlalchemy import Engine, func, select
 
 from ml.db.schema import bars, fetch_state, symbols
+from webapp.components.status import human_age
 
 
 def cached_series(engine: Engine) -> list[dict[str, Any]]:
@@ -30,9 +31,11 @@ def cached_series(engine: Engine) -> list[dict[str, Any]]:
 
 
 def _when(epoch: int | None) -> str:
+    """Date only for bars labelled at midnight (daily, weekly), else date and time."""
     if epoch is None:
         return "—"
-    return f"{pd.Timestamp(epoch, unit='s', tz='UTC'):%Y-%m-%d %H:%M}"
+    stamp = pd.Timestamp(epoch, unit="s", tz="UTC")
+    return f"{stamp:%Y-%m-%d}" if stamp == stamp.normalize() else f"{stamp:%Y-%m-%d %H:%M}"
 
 
 def _fetched(value: dt.datetime | None) -> str:
@@ -40,7 +43,7 @@ def _fetched(value: dt.datetime | None) -> str:
         return "—"
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return f"{value:%Y-%m-%d %H:%M} UTC"
+    return human_age((dt.datetime.now(dt.UTC) - value).total_seconds())
 
 
 def cache_table(engine: Engine) -> Any:

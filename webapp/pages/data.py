@@ -52,7 +52,7 @@ def layout(**_query: str) -> html.Div:
                 ], size="sm", className="mb-2"),
                 upload,
                 dcc.Loading(html.Div(id=ids.DATA_REPORT, className="mt-3"), type="dot"),
-            ], xs=12, lg=6, className="mb-3"),
+            ], xs=12, lg=5, className="mb-3"),
             dbc.Col([
                 html.Div([html.H2("Cached data", className="h5 mb-0"),
                           dbc.Button([html.I(className="bi bi-arrow-clockwise me-1"),
@@ -60,7 +60,7 @@ def layout(**_query: str) -> html.Div:
                                      color="secondary", outline=True, n_clicks=0)],
                          className="d-flex justify-content-between align-items-center mb-2"),
                 dcc.Loading(html.Div(id=ids.DATA_CACHE_TABLE), type="dot"),
-            ], xs=12, lg=6),
+            ], xs=12, lg=7),
         ]),
     ], className="data-page")
 
