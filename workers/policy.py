@@ -27,6 +27,8 @@ class JobPolicy(BaseSettings):
                              "error (network, rate limit, database busy) before giving up")
     retry_backoff_s: float = Field(default=5.0, gt=0, description="first retry delay; doubles")
     retry_backoff_max_s: float = Field(default=600.0, gt=0)
+    max_worker_losses: int = Field(default=3, ge=0, le=100, description="deliveries of one "
+                                   "job whose worker died before it ended; one more fails it")
     model_max_age_days: float = Field(default=30.0, gt=0, description="retrain_stale retrains "
                                       "active models older than this")
     drift_delta: float = Field(default=0.5, ge=0)

@@ -102,13 +102,19 @@ class JobTask(Task):
 
     def run_job(self, body: Any, kwargs: dict[str, Any]) -> Any:
         job_id = self.request.id
-        row = job_rows.record_started(engine(), job_id, self.name, kwargs,
-                                      worker=f"{self.request.hostname}:{os.getpid()}")
+        try:
+            row = job_rows.record_started(engine(), job_id, self.name, kwargs,
+                                          worker=f"{self.request.hostname}:{os.getpid()}")
+        except Exception as error:
+            if is_transient(error):  # the database is busy or away: try again later
+                self._retry_transient(error)
+            raise
         if row["state"] == job_rows.SUCCESS:
             logger.info("job %s already finished: returning its stored result", job_id)
             return row["result"]
         self._cancel_checked_at = 0.0
         try:
+            self._check_deliveries(row)
             if row["state"] == job_rows.CANCELLED or row["cancel_requested"]:
                 raise JobCancelled("cancelled before it started")
             return body(self, **kwargs)
@@ -122,6 +128,14 @@ class JobTask(Task):
             if is_transient(error):
                 self._retry_transient(error)
             raise
+
+    def _check_deliveries(self, row: dict[str, Any]) -> None:
+        """A task whose worker keeps dying under it (out of memory, a crash in native code) is
+        requeued by ``task_reject_on_worker_lost`` each time: stop after a few such losses."""
+        lost = int(row["attempts"]) - 1 - int(self.request.retries or 0)
+        if lost > job_policy().max_worker_losses:
+            raise JobFailed(f"given up: the worker running this job was lost {lost} times "
+                            "(killed or crashed)")
 
     # --- progress and cancellation -------------------------------------------------------
 
@@ -161,7 +175,10 @@ class JobTask(Task):
         if retries >= policy.max_retries:
             raise JobFailed(f"gave up after {retries + 1} attempts: {message}") from error
         countdown = policy.backoff_s(retries)
-        job_rows.record_retry(engine(), self.request.id, message, countdown)
+        try:
+            job_rows.record_retry(engine(), self.request.id, message, countdown)
+        except Exception as row_error:  # noqa: BLE001 - the retry matters more than the row
+            logger.warning("job %s: retry not recorded: %s", self.request.id, row_error)
         logger.warning("job %s: transient error, retry %d in %.1fs: %s", self.request.id,
                        retries + 1, countdown, message)
         raise self.retry(exc=error, countdown=countdown, max_retries=policy.max_retries)

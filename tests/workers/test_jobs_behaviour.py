@@ -285,3 +285,16 @@ def test_job_status_repairs_a_row_whose_worker_could_not_write(stack: JobsStack,
     assert _row(stack, "killed-by-limit")["state"] == "FAILURE"
     assert web_jobs.job_status("no-such-job") == {"id": "no-such-job", "state": "UNKNOWN"}
 
+
+
+def test_a_job_whose_worker_keeps_dying_is_given_up(stack: JobsStack, worker_a: Any,
+                                                    client: Any) -> None:
+    """``task_reject_on_worker_lost`` requeues such a job each time: the row counts the
+    deliveries and the fifth (the fourth loss) fails it instead of looping for ever."""
+    job_rows.record_submitted(stack.engine, "crashy", "workers.tasks.check_alerts", {}, "ivy")
+    with stack.engine.begin() as connection:
+        connection.execute(jobs.update().where(jobs.c.id == "crashy").values(attempts=4))
+    client.send_task("workers.tasks.check_alerts", kwargs={}, task_id="crashy")
+    row = _finished(stack, "crashy", timeout_s=60)
+    assert row["state"] == "FAILURE" and row["attempts"] == 5
+    assert "lost 4 times" in row["error"]
