@@ -12,9 +12,10 @@ from ml.alert_engine import evaluate
 from ml.db import make_engine
 from tests.browser.conftest import PageProblems, open_page, screenshot
 from tests.conftest import WebProcess
-from tests.workers.alert_helpers import add_rule, bar_frame, store_bars
+from tests.workers.alert_helpers import WebhookReceiver, add_rule, bar_frame, store_bars, webhook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+__all__ = ["webhook"]
 
 PASSWORD = "correct horse battery"
 # Wraps (does not replace) the real Notification API so the test can see what was shown.
@@ -124,4 +125,29 @@ def test_rule_form_validates_as_you_type_then_saves_and_replays(
     page.click("#account-alerts-save")
     page.wait_for_selector("#alerts-saved", timeout=20_000)
     assert symbol in page.inner_text("#alerts-rules-table")
+    page.context.close()
+
+
+def test_send_a_test_webhook_from_the_page(browser: object, web_server: WebProcess,
+                                           problems: PageProblems,
+                                           alert_user: tuple[str, int, object],
+                                           webhook: WebhookReceiver) -> None:
+    from ml.alert_store import channel_settings
+
+    username, user_id, engine = alert_user
+    page = open_page(browser, viewport={"width": 1440, "height": 900}, theme="light",
+                     problems=problems)
+    _login(page, web_server.url, username, "/alerts")
+    page.fill("[id='{\"name\":\"url\",\"type\":\"account-alerts-channel-field\"}']",
+              webhook.url)
+    page.click("[id='{\"channel\":\"webhook\",\"type\":\"account-alerts-channel-save\"}']")
+    page.wait_for_selector("text=Signing secret", timeout=20_000)
+    webhook.secret = channel_settings(engine, user_id)["webhook"]["config"]["secret"]  # type: ignore[arg-type]
+    page.click("[id='{\"channel\":\"webhook\",\"type\":\"account-alerts-test\"}']")
+    page.wait_for_selector("#alerts-test-queued", timeout=20_000)
+    # The page queued a job; the session's worker signs and sends it.
+    assert webhook.event.wait(timeout=60), webhook.received
+    sent = webhook.delivered()
+    assert len(sent) == 1 and sent[0].signature_ok
+    assert sent[0].json()["type"] == "alert.test"
     page.context.close()

@@ -39,6 +39,15 @@ from workers.channels.webhook import (
 
 __all__ = ["smtp_server", "webhook"]
 
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def engine(any_engine: Engine) -> Engine:
+    """SQLite, and PostgreSQL too when FORESIGHT_TEST_POSTGRES_URL is set."""
+    return any_engine
+
+
 FAST = AlertSettings(alert_retry_base_s=0.05, alert_max_attempts=5, alert_failing_after=3)
 
 

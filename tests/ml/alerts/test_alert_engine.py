@@ -26,6 +26,14 @@ from ml.db.schema import alert_events, alert_watch_state, notification_deliverie
 from tests.workers.alert_helpers import add_rule, bar_frame, make_user, store_bars
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def engine(any_engine: Engine) -> Engine:
+    """SQLite, and PostgreSQL too when FORESIGHT_TEST_POSTGRES_URL is set."""
+    return any_engine
 CLOSES = [100.0, 99.0, 98.0, 101.0, 102.0, 99.0, 97.0, 103.0]
 
 
