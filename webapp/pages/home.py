@@ -392,7 +392,6 @@ def dash_now() -> pd.Timestamp:
 @callback(Output({"type": ids.FIG_DATA, "name": "market"}, "data", allow_duplicate=True),
           Output(ids.MARKET_REPLAY_STATE, "data"),
           Output(ids.MARKET_REPLAY_TIMER, "disabled", allow_duplicate=True),
-          Output(ids.MARKET_REPLAY_TOGGLE, "children"),
           Output(ids.MARKET_REPLAY_STATUS, "children", allow_duplicate=True),
           Input(ids.MARKET_REPLAY_TOGGLE, "n_clicks"),
           State(ids.MARKET_REPLAY_TIMER, "disabled"),
@@ -401,21 +400,28 @@ def dash_now() -> pd.Timestamp:
           prevent_initial_call=True)
 def toggle_replay(_clicks: int, stopped: bool, symbol: str, interval: str,
                   tokens: list[str] | None) -> tuple[Any, ...]:
-    play = [html.I(className="bi bi-play-fill me-1"), "Replay"]
     if not stopped:
-        return no_update, no_update, True, play, "Replay paused."
+        return no_update, no_update, True, "Replay paused."
     choices, _ = parse_tokens(tokens or [])
     try:
         loaded = loaders.get_bars(symbol, interval)
     except DataError as error:
-        return no_update, None, True, play, str(error)
+        return no_update, None, True, str(error)
     start = max(2, int(len(loaded.bars) * REPLAY_START_FRACTION))
     figure = replay_figure(loaded, _computed(loaded, choices), start)
     state = {"symbol": symbol, "interval": interval, "tokens": [c.token for c in choices],
              "position": start, "end": len(loaded.bars)}
-    pause = [html.I(className="bi bi-pause-fill me-1"), "Pause"]
-    return (figure_payload(figure), state, False, pause,
+    return (figure_payload(figure), state, False,
             f"Replaying from {loaded.bars.index[start - 1]:%Y-%m-%d %H:%M}.")
+
+
+@callback(Output(ids.MARKET_REPLAY_TOGGLE, "children"),
+          Input(ids.MARKET_REPLAY_TIMER, "disabled"), prevent_initial_call=True)
+def replay_label(stopped: bool) -> list[Any]:
+    """The button says what a click will do, whoever stopped or started the clock."""
+    if stopped is False:
+        return [html.I(className="bi bi-pause-fill me-1"), "Pause"]
+    return [html.I(className="bi bi-play-fill me-1"), "Replay"]
 
 
 def _computed(loaded: loaders.LoadedBars, choices: list[IndicatorChoice]

@@ -62,7 +62,7 @@ def test_bad_indicator_in_url_is_reported(app_context: flask.Flask) -> None:
 
 
 def test_replay_starts_and_steps_with_a_patch(app_context: flask.Flask) -> None:
-    payload, state, timer_disabled, _label, status = _call(
+    payload, state, timer_disabled, status = _call(
         home.toggle_replay, 1, True, "sample:EURUSD", "4h", ["ema:period=20"])
     assert timer_disabled is False and "Replaying" in status
     start = state["position"]
@@ -166,3 +166,31 @@ def test_good_csv_is_imported_and_listed(app_context: flask.Flask, tmp_path: Pat
 def test_import_name_is_made_safe() -> None:
     assert data_page.import_name("My File (2).csv", None) == "My_File_2"
     assert data_page.import_name("x.csv", "csv:prices") == "prices"
+
+
+def test_cached_online_symbol_offline_shows_cache_with_age_and_stale_banners(
+        app_context: flask.Flask) -> None:
+    """AAPL was cached weeks ago; now the network is out: the chart shows the cache, and the
+    banners say the provider is unreachable and the data is stale."""
+    import datetime as dt
+
+    from ml.data import cache
+    from ml.db import write_transaction
+    from tests.conftest import make_ohlcv
+    from webapp import services
+
+    bars = make_ohlcv(120, seed=9, start="2024-01-01")
+    with write_transaction(services.database()) as connection:
+        cache.upsert_bars(connection, "AAPL", "1d", bars)
+        cache.advance_state(connection, symbol="AAPL", interval="1d",
+                            covered_from_ts=cache.to_epoch(bars.index[0], 0),
+                            last_complete_ts=cache.to_epoch(bars.index[-1], 0),
+                            fetched_at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC), source="yahoo")
+    payload, _live, _cards, banners, info, replay_off, *_rest, live_off, _ms = _call(
+        home.update_market, "AAPL", "1d", [])
+    assert len(payload["figure"]["data"][0]["x"]["bdata"]) > 0  # the cached chart is drawn
+    text = _text(banners)
+    assert "no-network" in text and "cached bars instead" in text
+    assert "stale" in text and "Stale data" in text
+    assert "days ago" in _text(info)
+    assert replay_off is True and live_off is False  # a live symbol keeps its clock
