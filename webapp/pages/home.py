@@ -33,8 +33,9 @@ from ml.data import INTERVALS, DataError
 from ml.data.errors import NetworkError, RateLimitedError
 from ml.data.intervals import interval_seconds
 from ml.indicators import get_spec
-from webapp import ids, loaders
+from webapp import ids, loaders, services
 from webapp.components.banners import note_banner, problem_banner
+from webapp.components.cache_table import cached_series
 from webapp.components.cards import Metric, fmt_num, fmt_pct, metric_row, tone_of
 from webapp.components.graphs import empty_figure, figure_payload, graph_id, themed_graph
 from webapp.components.indicator_choice import (
@@ -107,8 +108,8 @@ def _controls(symbol: str, interval: str, choices: list[IndicatorChoice]) -> htm
                   list=ids.MARKET_SYMBOLS_LIST, placeholder="Symbol, e.g. AAPL or sample:SPX",
                   autocomplete="off"),
     ], size="sm")
-    datalist = html.Datalist(id=ids.MARKET_SYMBOLS_LIST,
-                             children=[html.Option(value=s) for s in WATCHLIST])
+    datalist = html.Datalist(id=ids.MARKET_SYMBOLS_LIST, children=[
+        html.Option(value=s, label=label) for s, label in symbol_suggestions()])
     interval_select = dbc.Select(id=ids.MARKET_INTERVAL, value=interval, size="sm",
                                  options=[{"label": i, "value": i} for i in INTERVALS])
     picker = dbc.InputGroup([
@@ -131,6 +132,21 @@ def _controls(symbol: str, interval: str, choices: list[IndicatorChoice]) -> htm
                  className="d-flex flex-wrap gap-1 mb-1"),
         html.Div(id=ids.MARKET_IND_MESSAGE, className="small text-danger"),
     ], className="market-controls")
+
+
+def symbol_suggestions() -> list[tuple[str, str]]:
+    """The watchlist, then every other cached symbol (imported CSVs included), with names."""
+    names: dict[str, str] = {s: "watchlist" for s in WATCHLIST}
+    try:
+        rows = cached_series(services.database())
+    except Exception as error:  # noqa: BLE001 - suggestions are a convenience
+        logger.warning("listing cached symbols for suggestions failed: %s", error)
+        rows = []
+    for row in rows:
+        names.setdefault(row["symbol"], row.get("name") or "cached")
+        if row.get("name") and names[row["symbol"]] == "watchlist":
+            names[row["symbol"]] = row["name"]
+    return list(names.items())
 
 
 def _chart_tab() -> html.Div:

@@ -159,6 +159,9 @@ def test_good_csv_is_imported_and_listed(app_context: flask.Flask, tmp_path: Pat
     assert "Imported walk.csv as csv:my_walk" in text and refreshes == 1
     listing = _text(_call(data_page.show_cache, 1))
     assert "csv:my_walk" in listing
+    suggestions = dict(home.symbol_suggestions())
+    assert "csv:my_walk" in suggestions and "sample:SPX" in suggestions
+    assert "csv:my_walk" in _text(home.layout())
     payload = _call(home.update_market, "csv:my_walk", "1d", [])[0]
     assert len(payload["figure"]["data"][0]["x"]["bdata"]) > 0
 
