@@ -48,6 +48,8 @@ class AlertSettings(BaseSettings):
                                  "delivery is reserved for the worker sending it")
     alert_overdue_s: float = Field(default=30.0, ge=0, description="a due delivery this late "
                                    "is re-sent by the minute check")
+    alert_refresh_data: bool = Field(default=True, description="keep the bars of alert pairs "
+                                     "nobody watches fresh (the jobs layer's refresh_data)")
 
 
 def backoff_s(attempt: int, settings: AlertSettings) -> float:
@@ -177,6 +179,48 @@ def enqueue(delivery_ids: list[int], countdown: float | None = None) -> None:
         deliver.apply_async(args=[delivery_id], countdown=countdown)
 
 
+def refresh_unwatched(db: Engine, now: datetime, celery: Any = None,
+                      client: Any = None) -> list[str]:
+    """Queue the jobs layer's ``refresh_data`` for alert pairs that beat's ``refresh_watched``
+    does not cover (not on a watchlist, no active model) and whose cache is older than a bar
+    (at least five minutes): an alert on a pair nobody watches still sees new bars."""
+    from ml.data.intervals import interval_seconds
+    from ml.db.schema import alert_rules, fetch_state
+    from workers.runtime import lock_ttl_s, redis_client
+    from workers.submit import submit_job
+    from workers.watchlist import watched_pairs
+
+    watched = {(s, i) for s, i, _ in watched_pairs(db)}
+    with db.connect() as connection:
+        pairs = {(r.symbol, r.interval) for r in connection.execute(
+            select(alert_rules.c.symbol, alert_rules.c.interval).where(
+                alert_rules.c.active.is_(True)).distinct())} - watched
+        fetched = {(r.symbol, r.interval): r.fetched_at for r in connection.execute(
+            select(fetch_state.c.symbol, fetch_state.c.interval, fetch_state.c.fetched_at))}
+    celery = celery or app
+    client = client if client is not None else redis_client()
+    due: dict[str, list[str]] = {}
+    for symbol, interval in sorted(pairs):
+        period = max(interval_seconds(interval), 300)
+        last = fetched.get((symbol, interval))
+        last = last if last is None or last.tzinfo else last.replace(tzinfo=now.tzinfo)
+        if last is not None and (now - last).total_seconds() < period:
+            continue
+        # One attempt per period even when the fetch keeps failing (unknown symbol, offline).
+        if client is not None and not client.set(f"foresight:alerts:refresh:{symbol}:{interval}",
+                                                 "1", nx=True, ex=int(period)):
+            continue
+        due.setdefault(interval, []).append(symbol)
+    jobs = []
+    for interval, symbols in due.items():
+        for start in range(0, len(symbols), 50):
+            submitted = submit_job(celery, db, client, "refresh_data",
+                                   {"symbols": symbols[start:start + 50], "interval": interval},
+                                   "alerts", lock_ttl_s=lock_ttl_s())
+            jobs.append(submitted.job_id)
+    return jobs
+
+
 def run_checks(db: Engine, only: list[tuple[str, str]] | None = None,
                now: datetime | None = None, reevaluate_bars: int = 0) -> dict[str, Any]:
     """Evaluate, then enqueue the new deliveries and anything overdue.
@@ -193,6 +237,12 @@ def run_checks(db: Engine, only: list[tuple[str, str]] | None = None,
     enqueue(fresh + late)
     result = report.to_dict()
     result["resent_overdue"] = late
+    if only is None and settings.alert_refresh_data:
+        try:
+            result["refresh_jobs"] = refresh_unwatched(db, now or now_utc())
+        except Exception as error:  # noqa: BLE001 - a refresh problem must not stop alerts
+            logger.warning("could not queue data refresh for alert pairs: %s", error)
+            result["refresh_jobs"] = []
     if report.events:
         logger.info("alerts: %d event(s), %d delivery job(s) on %d series", len(report.events),
                     len(fresh), report.series)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from ml.alert_store import save_channel
 from ml.db import make_engine, upgrade_to_head
@@ -41,10 +41,12 @@ RULES_PER_SYMBOL = 5
 
 
 class AlertCluster:
-    def __init__(self, engine: Engine, client: Celery, workers: list[WorkerProcess]) -> None:
+    def __init__(self, engine: Engine, client: Celery, workers: list[WorkerProcess],
+                 redis_url: str) -> None:
         self.engine = engine
         self.client = client
         self.workers = workers
+        self.redis_url = redis_url
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,9 @@ def cluster(redis_server: PrivateRedis,
     upgrade_to_head(engine)
     env = service_env(redis_url=redis_server.url, database_url=database_url, var_dir=var_dir)
     env.update({"FORESIGHT_BROKER_DB": str(BROKER_DB), "FORESIGHT_ALERT_RETRY_BASE_S": "0.2",
-                "FORESIGHT_ALERT_OVERDUE_S": "3600"})
+                "FORESIGHT_ALERT_OVERDUE_S": "3600",
+                # The test symbols exist only in this database: nothing to fetch for them.
+                "FORESIGHT_ALERT_REFRESH_DATA": "0"})
     logs = tmp_path_factory.mktemp("alert-logs")
     workers = [WorkerProcess(env, logs / f"w{n}.log", name=f"alerts{n}", queues="default",
                              concurrency=2) for n in (1, 2)]
@@ -65,7 +69,7 @@ def cluster(redis_server: PrivateRedis,
     try:
         for worker in workers:
             worker.wait_ready()
-        yield AlertCluster(engine, client, workers)
+        yield AlertCluster(engine, client, workers, redis_server.url)
     finally:
         for worker in workers:
             worker.stop()
@@ -159,3 +163,32 @@ def test_beats_check_alerts_hook_runs_the_alert_engine(cluster: AlertCluster) ->
         stored = connection.execute(select(alert_events.c.symbol, alert_events.c.bar_ts)
                                     .where(alert_events.c.symbol == "BEAT")).all()
     assert len(stored) == 1
+
+
+def test_alert_pairs_nobody_watches_get_their_data_refreshed(cluster: AlertCluster) -> None:
+    import redis
+
+    from ml.db import write_transaction
+    from ml.db.schema import alert_rules, fetch_state
+    from workers.alert_tasks import refresh_unwatched
+
+    engine = cluster.engine
+    with write_transaction(engine) as connection:  # the other tests' pairs exist only here
+        connection.execute(update(alert_rules).values(active=False))
+    user = make_user(engine, "refresher")
+    add_rule(engine, user, symbol="sample:SPX", params={"condition": "above", "level": 1})
+    client = redis.Redis.from_url(f"{cluster.redis_url.rstrip('/')}/{BROKER_DB}")
+    now = datetime.now(UTC)
+    jobs = refresh_unwatched(engine, now, celery=cluster.client, client=client)
+    assert len(jobs) == 1
+    # Asked once per period, even before the job has run.
+    assert refresh_unwatched(engine, now, celery=cluster.client, client=client) == []
+    deadline = time.monotonic() + 90
+    row = None
+    while time.monotonic() < deadline and row is None:
+        with engine.connect() as connection:
+            row = connection.execute(select(fetch_state).where(
+                fetch_state.c.symbol == "sample:SPX")).first()
+        time.sleep(0.3)
+    assert row is not None and row.interval == "1d"
+    client.close()
