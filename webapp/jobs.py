@@ -80,11 +80,15 @@ def job_status(job_id: str) -> dict[str, Any]:
 def list_jobs(*, requested_by: str | None = None, task: str | None = None,
               states: tuple[str, ...] | None = None, limit: int = 50,
               offset: int = 0) -> list[dict[str, Any]]:
-    """Job rows, newest first (``task`` accepts ``train_model`` or the full name)."""
+    """Jobs, newest first (``task`` accepts ``train_model`` or the full name)."""
     if task is not None and not task.startswith("workers."):
         task = f"workers.tasks.{task}"
-    return job_rows.list_jobs(services.database(), requested_by=requested_by, task=task,
+    rows = job_rows.list_jobs(services.database(), requested_by=requested_by, task=task,
                               states=states, limit=limit, offset=offset)
+    # Unfinished rows get Celery's view too: fresher progress, and the final state of a job
+    # whose worker could not write it (killed by the hard time limit).
+    return [job_status(row["id"]) if row["state"] in job_rows.ACTIVE_STATES else row
+            for row in rows]
 
 
 def cancel(job_id: str) -> bool:

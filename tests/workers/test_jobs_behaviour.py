@@ -280,6 +280,8 @@ def test_job_status_repairs_a_row_whose_worker_could_not_write(stack: JobsStack,
 
     backend = web_jobs.services.celery_client().backend
     backend.mark_as_failure("killed-by-limit", TimeLimitExceeded(45.0))
+    [listed] = web_jobs.list_jobs(requested_by="hank")
+    assert listed["state"] == "FAILURE"
     status = web_jobs.job_status("killed-by-limit")
     assert status["state"] == "FAILURE" and "TimeLimitExceeded" in status["error"]
     assert _row(stack, "killed-by-limit")["state"] == "FAILURE"
