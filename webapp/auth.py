@@ -104,6 +104,26 @@ def require_admin() -> User:
     return user
 
 
+# Jobs a visitor may start from the public pages; their outcome is public market analysis.
+PUBLIC_JOB_TASKS = frozenset({"workers.tasks.run_backtest", "workers.tasks.predict"})
+
+
+def can_see_job(status: dict[str, Any]) -> bool:
+    """May this request see the job whose id came back from the browser?
+
+    Job ids held in client stores are not trusted as authority: an admin sees every job, a
+    user the jobs they started, a visitor only public-page jobs nobody logged in started.
+    Pages that follow a job id from a ``dcc.Store`` pass its ``job_status`` through this.
+    """
+    user = current()
+    if user is not None and user.is_admin:
+        return True
+    requester = status.get("requested_by")
+    if user is not None:
+        return bool(requester == user.username)
+    return requester is None and status.get("task") in PUBLIC_JOB_TASKS
+
+
 def safe_next(target: str | None) -> str:
     """Only same-site relative paths may be redirected to after login (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//") \

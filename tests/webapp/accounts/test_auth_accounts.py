@@ -108,3 +108,31 @@ def test_cli_creates_an_admin_and_a_token_printed_once(tmp_path: Path) -> None:
         assert user is not None and user.username == "root" and user.is_admin
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(("who", "requested_by", "task", "visible"), [
+    ("alice-admin", "bob", "workers.tasks.train_model", True),
+    ("bob", "bob", "workers.tasks.train_model", True),
+    ("bob", "carol", "workers.tasks.run_backtest", False),
+    ("bob", None, "workers.tasks.run_backtest", False),
+    (None, None, "workers.tasks.run_backtest", True),
+    (None, None, "workers.tasks.train_model", False),
+    (None, "bob", "workers.tasks.run_backtest", False),
+])
+def test_job_ids_from_the_browser_reach_only_the_callers_jobs(
+        who: str | None, requested_by: str | None, task: str, visible: bool) -> None:
+    from datetime import UTC, datetime
+
+    import flask
+    from flask_login import LoginManager
+
+    from webapp import auth
+
+    app = flask.Flask(__name__)
+    LoginManager(app).user_loader(lambda _user_id: None)
+    with app.test_request_context("/"):
+        if who is not None:
+            role = "admin" if who.endswith("-admin") else "viewer"
+            flask.g.api_user = accounts.User(1, who, role, datetime.now(UTC))
+        status = {"id": "j", "task": task, "requested_by": requested_by}
+        assert auth.can_see_job(status) is visible
