@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 import requests
 
-from tests.webapp.accounts.conftest import PASSWORD, Stack
+from tests.webapp.accounts.conftest import PASSWORD, Stack, start_stack
 
 
 def _login(stack: Stack, username: str, password: str, **extra: str) -> requests.Response:
@@ -73,3 +76,33 @@ def test_logout_ends_the_session(stack: Stack) -> None:
     response = session.post(f"{stack.url}/auth/logout", timeout=20, allow_redirects=False)
     assert response.status_code == 302
     assert session.get(f"{stack.url}/api/v1/symbols", timeout=20).status_code == 401
+
+
+@pytest.mark.slow
+def test_login_required_mode_closes_every_page_and_callback(tmp_path: Path) -> None:
+    stack = start_stack("", tmp_path, {"FORESIGHT_LOGIN_REQUIRED": "true"})
+    try:
+        page = requests.get(f"{stack.url}/", timeout=20, allow_redirects=False)
+        assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
+        assert requests.get(f"{stack.url}/login", timeout=20).status_code == 200
+
+        def content(session: requests.Session, pathname: str) -> requests.Response:
+            return session.post(f"{stack.url}/_dash-update-component", timeout=20, json={
+                "output": ".._pages_content.children..._pages_store.data..",
+                "outputs": [{"id": "_pages_content", "property": "children"},
+                            {"id": "_pages_store", "property": "data"}],
+                "inputs": [{"id": "_pages_location", "property": "pathname",
+                            "value": pathname},
+                           {"id": "_pages_location", "property": "search", "value": ""}],
+                "changedPropIds": ["_pages_location.pathname"], "state": []})
+
+        visitor = requests.Session()
+        assert content(visitor, "/").status_code == 401
+        login_page = content(visitor, "/login")
+        assert login_page.status_code == 200 and "login-form" in login_page.text
+        viewer = stack.login("victor")
+        assert viewer.get(f"{stack.url}/", timeout=20).status_code == 200
+        assert content(viewer, "/").status_code == 200
+    finally:
+        stack.web.stop()
+        stack.engine.dispose()
