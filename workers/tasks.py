@@ -116,10 +116,14 @@ def predict(task: JobTask, symbol: str, interval: str,
         forecast = forecaster.forecast(bars).to_dict()
     except ValueError as error:
         raise JobFailed(str(error)) from error
+    steps = len(forecast["horizons"])
+    if horizon is not None:
+        if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= steps:
+            raise JobFailed(f"horizon must be an integer between 1 and {steps} (the model's "
+                            f"horizon), got {horizon!r}")
+        steps = horizon
     payload = build_payload(symbol, interval, version.id, forecast)
     stored = save_forecast(engine(), payload, redis_client())
-    steps = len(forecast["horizons"]) if horizon is None else max(1, min(int(horizon),
-                                                                        len(forecast["horizons"])))
     return {"symbol": symbol, "interval": interval, "model_version_id": version.id,
             "version": version.version, "origin": forecast["origin"], "stored_new": stored,
             "prices": (forecast["prices"] or [])[:steps], "central": forecast["central"][:steps]}

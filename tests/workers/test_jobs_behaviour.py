@@ -97,6 +97,14 @@ def test_training_reports_progress_registers_and_forecasts(stack: JobsStack, wor
     assert len(latest["prices"]) == 2
     listed = web_jobs.list_jobs(requested_by="alice", task="train_model")
     assert [j["id"] for j in listed] == [job_id]
+    short = _finished(stack, web_jobs.submit("predict", {"symbol": "sample:SPX", "interval": "1d",
+                                                         "horizon": 1}, "alice"))
+    assert short["state"] == "SUCCESS" and len(short["result"]["prices"]) == 1
+    assert short["result"]["stored_new"] is False  # the same origin bar: stored once
+    too_far = _finished(stack, web_jobs.submit("predict", {"symbol": "sample:SPX",
+                                                           "interval": "1d", "horizon": 9},
+                                               "alice"))
+    assert too_far["state"] == "FAILURE" and "horizon must be" in too_far["error"]
 
 
 def test_a_weaker_retrain_is_kept_as_candidate_with_its_reason(stack: JobsStack,
