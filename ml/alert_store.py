@@ -82,7 +82,11 @@ def check_rule(values: Mapping[str, Any], known_symbol: Callable[[str], bool] | 
     if interval not in INTERVALS:
         errors["interval"] = f"choose one of {', '.join(INTERVALS)}"
     rule = _check_params(values, errors)
-    channels = tuple(dict.fromkeys(values.get("channels") or ()))
+    raw_channels = values.get("channels") or []
+    if not isinstance(raw_channels, list | tuple) or not all(
+            isinstance(c, str) for c in raw_channels):
+        raw_channels = [repr(raw_channels)]
+    channels = tuple(dict.fromkeys(raw_channels))
     if not channels:
         errors["channels"] = "choose at least one channel"
     elif any(c not in CHANNELS for c in channels):
@@ -114,7 +118,7 @@ def _check_cooldown(raw: object, errors: dict[str, str]) -> int:
     text = "" if raw is None else str(raw).strip()
     try:
         cooldown = int(float(text)) if text else 0
-    except ValueError:
+    except (ValueError, OverflowError):
         errors["cooldown_s"] = f"cooldown must be a number of seconds; got {text!r}"
         return 0
     if cooldown < 0:

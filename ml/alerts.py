@@ -217,8 +217,11 @@ def _number(params: Mapping[str, Any], name: str, *, positive: bool = False,
 def _integer(params: Mapping[str, Any], name: str, low: int, high: int,
              default: int | None = None) -> int:
     value = params.get(name, default)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise AlertRuleError(name, f"must be a whole number; got {value!r}") from None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -254,8 +257,11 @@ def _series(raw: object, name: str) -> SeriesRef:
     if spec is None:
         raise AlertRuleError(name, f"unknown indicator {raw['indicator']!r}; known: "
                                    f"{', '.join(sorted(REGISTRY))}")
+    params = raw.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise AlertRuleError(name, f"{spec.name} parameters must be an object; got {params!r}")
     try:
-        resolved = spec.resolve(dict(raw.get("params") or {}))
+        resolved = spec.resolve(dict(params))
     except ValueError as error:
         raise AlertRuleError(name, str(error)) from None
     columns = spec.columns(resolved)
