@@ -21,7 +21,7 @@
   }
 
   const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u1: Uint8Array };
-  const FIRST_PAINT_CANDLES = 600;  // drawn first; the older ones follow right after
+  const FIRST_PAINT_CANDLES = 400;  // drawn first; the older ones follow right after
   const latest = {};  // graph id -> newest payload, so a stale full redraw is skipped
 
   function decode(value) {
@@ -38,17 +38,21 @@
     const data = figure.data || [];
     const at = data.findIndex((t) => t.type === "candlestick");
     if (at < 0) return null;
-    const candle = Object.assign({}, data[at]);
-    const x = decode(candle.x);
-    if (!x || x.length <= 2 * FIRST_PAINT_CANDLES) return null;
-    const start = x.length - FIRST_PAINT_CANDLES;
-    for (const key of ["x", "open", "high", "low", "close"]) {
-      const values = decode(candle[key]);
-      candle[key] = values.subarray ? values.subarray(start) : values.slice(start);
-    }
-    const out = data.slice();
-    out[at] = candle;
-    return out;
+    const size = decode(data[at].x).length;
+    if (!size || size <= 2 * FIRST_PAINT_CANDLES) return null;
+    const start = size - FIRST_PAINT_CANDLES;
+    // Every trace that runs along the candles (volume, indicators) is cut the same way.
+    return data.map((trace) => {
+      const x = decode(trace.x);
+      if (!x || x.length !== size) return trace;
+      const out = Object.assign({}, trace);
+      for (const key of ["x", "y", "open", "high", "low", "close"]) {
+        if (out[key] === undefined) continue;
+        const values = decode(out[key]);
+        out[key] = values.subarray ? values.subarray(start) : values.slice(start);
+      }
+      return out;
+    });
   }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
