@@ -215,3 +215,60 @@ def test_form_errors_are_by_field(values: dict, field: str, text: str) -> None:
     ok, none = check_rule(base, known_symbol=lambda s: s == "TEST")
     assert ok is not None and none == {}
     assert json.dumps(ok.rule.params)
+
+
+def _model_version(engine: Engine, symbol: str) -> int:
+    """A registry row for stored forecasts to point at (no model is loaded here)."""
+    from sqlalchemy import insert
+
+    from ml.db.schema import model_versions
+
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    with write_transaction(engine) as connection:
+        key = connection.execute(insert(model_versions).values(
+            symbol=symbol, interval="1d", target="returns", version=1, kind="lstm",
+            config_json="{}", features_json="[]", data_first=when, data_last=when, data_rows=1,
+            data_hash="0" * 64, code_version="test", metrics_json="{}", created_at=when,
+            keras_bytes=b"", keras_sha256="0" * 64, state_json="{}")).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def test_forecast_rules_read_the_forecast_store(engine: Engine) -> None:
+    from ml.forecast_store import build_payload, save_forecast
+
+    user = make_user(engine)
+    closes = [100.0, 100.0, 100.0, 100.0]
+    bars = bar_frame(closes)
+    store_bars(engine, "FC", "1d", bars.iloc[:2])
+    version = _model_version(engine, "FC")
+
+    def forecast(position: int, central: float) -> None:
+        close = closes[position]
+        payload = build_payload("FC", "1d", version, {
+            "origin": bars.index[position].isoformat(), "last_close": close,
+            "target": "returns", "horizons": [1, 2], "central": [central / 2, central],
+            "prices": [close * np.exp(central / 2), close * np.exp(central)],
+            "bands": {"0.95": {"lower": [close * np.exp(central / 2 - 0.02),
+                                         close * np.exp(central - 0.03)],
+                               "upper": [close * np.exp(central / 2 + 0.02),
+                                         close * np.exp(central + 0.03)]}}})
+        save_forecast(engine, payload)
+
+    forecast(0, 0.01)
+    forecast(1, 0.01)
+    move = add_rule(engine, user, symbol="FC", rule_type="forecast_move",
+                    params={"horizon": 2, "percent": 4, "direction": "up"})
+    flip = add_rule(engine, user, symbol="FC", rule_type="forecast_flip",
+                    params={"horizon": 2})
+    evaluate(engine, LATER)
+    # Day 2: the model now says +5% over two bars (a flip? no: both up). Day 3: -2% (a flip).
+    forecast(2, 0.05)
+    forecast(3, -0.02)
+    store_bars(engine, "FC", "1d", bars.iloc[2:])
+    report = evaluate(engine, LATER)
+    assert report.errors == []
+    assert _events(engine) == [(move, _day(2)), (flip, _day(3))]
+    messages = [e["payload"]["message"] for e in list_events(engine, user)]
+    assert messages == ["FC 1d: forecast direction flipped to down (-1.98%)",
+                        "FC 1d: forecast: +5.13% over 2 bars"]
