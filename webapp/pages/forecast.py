@@ -68,9 +68,9 @@ def layout(symbol: str = DEFAULT_SYMBOL, interval: str = "1d", **_other: str) ->
         dcc.Loading(html.Div(id=ids.FORECAST_BODY), type="dot", delay_show=150),
         dbc.Row([
             dbc.Col(themed_graph("forecast-fan"), xs=12, lg=6),
-            dbc.Col(themed_graph("forecast-track"), xs=12, lg=6),
-            dbc.Col(themed_graph("forecast-residuals"), xs=12, lg=6),
-            dbc.Col(themed_graph("forecast-folds"), xs=12, lg=6),
+            dbc.Col(themed_graph("forecast-track", min_height=180), xs=12, lg=6),
+            dbc.Col(themed_graph("forecast-residuals", min_height=180), xs=12, lg=6),
+            dbc.Col(themed_graph("forecast-folds", min_height=180), xs=12, lg=6),
         ], className="g-2 mt-1"),
     ], className="forecast-page")
 
