@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from ml.db import write_transaction
 from ml.db.schema import jobs
@@ -168,3 +168,17 @@ def row_to_dict(row: Any) -> dict[str, Any]:
         data[column] = None if value is None else value.isoformat()
     data["cancel_requested"] = bool(data["cancel_requested"])
     return data
+
+
+def prune_finished(engine: Engine, older_than_days: float) -> int:
+    """Delete finished jobs that ended more than ``older_than_days`` ago; returns how many.
+
+    Beat's every-minute jobs would otherwise add a row a minute for ever.
+    """
+    if older_than_days <= 0:
+        raise ValueError(f"older_than_days must be positive, got {older_than_days}")
+    cutoff = _now() - timedelta(days=older_than_days)
+    with write_transaction(engine) as connection:
+        return int(connection.execute(delete(jobs).where(
+            jobs.c.state.in_(FINISHED_STATES), jobs.c.finished_at < cutoff)).rowcount)
+

@@ -35,6 +35,8 @@ class JobPolicy(BaseSettings):
     drift_threshold: float = Field(default=10.0, gt=0)
     drift_coverage_window: int = Field(default=50, ge=10)
     drift_coverage_alpha: float = Field(default=0.01, gt=0, lt=0.5)
+    job_retention_days: float = Field(default=30.0, gt=0, description="finished jobs older "
+                                      "than this are deleted by the nightly prune_jobs")
     cancel_poll_s: float = Field(default=0.5, gt=0, description="how often a training checks "
                                  "whether it was cancelled")
 

@@ -41,6 +41,8 @@ DEFAULT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Nightly: retrain models that are too old or flagged by drift.
     "retrain_stale": {"task": "workers.tasks.retrain_stale", "cron": "0 3 * * *",
                       "enabled": True},
+    # Nightly: forget finished jobs older than the retention (beat adds rows every minute).
+    "prune_jobs": {"task": "workers.tasks.prune_jobs", "cron": "30 4 * * *", "enabled": True},
 }
 EDITABLE_KEYS = ("every_s", "cron", "enabled")
 

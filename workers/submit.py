@@ -30,6 +30,7 @@ SUBMITTABLE: dict[str, tuple[str, ...]] = {
     "update_drift": ("symbol", "interval"),
     "refresh_watched": (),
     "check_alerts": (),
+    "prune_jobs": (),
     "echo": ("payload",),
     "heartbeat": (),
 }

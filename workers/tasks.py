@@ -240,6 +240,16 @@ def refresh_watched(task: JobTask) -> dict[str, Any]:
     return {"pairs": report}
 
 
+@job_task("prune_jobs")
+def prune_jobs(task: JobTask) -> dict[str, Any]:
+    """Delete finished job rows older than the policy's retention."""
+    from workers import jobs as job_rows
+    from workers.policy import job_policy
+
+    days = job_policy().job_retention_days
+    return {"deleted": job_rows.prune_finished(engine(), days), "older_than_days": days}
+
+
 @job_task("check_alerts")
 def check_alerts(task: JobTask) -> dict[str, Any]:
     """Beat's alert tick: the alert engine's ``run_checks`` when it is installed."""

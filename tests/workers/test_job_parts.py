@@ -63,6 +63,27 @@ def test_job_row_lifecycle_and_listing(engine: Engine) -> None:
         job_rows.record_finished(engine, "j2", "DONE")
 
 
+def test_old_finished_jobs_are_pruned(engine: Engine) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from ml.db.schema import jobs
+
+    for job_id in ("old", "recent", "running"):
+        job_rows.record_started(engine, job_id, "workers.tasks.check_alerts", {}, "w")
+    for job_id in ("old", "recent"):
+        job_rows.record_finished(engine, job_id, "SUCCESS", result={})
+    with engine.begin() as connection:
+        connection.execute(update(jobs).where(jobs.c.id.in_(["old", "running"])).values(
+            finished_at=datetime.now(UTC) - timedelta(days=40),
+            created_at=datetime.now(UTC) - timedelta(days=40)))
+    assert job_rows.prune_finished(engine, 30) == 1
+    assert {j["id"] for j in job_rows.list_jobs(engine)} == {"recent", "running"}
+    with pytest.raises(ValueError, match="older_than_days"):
+        job_rows.prune_finished(engine, 0)
+
+
 def test_cancel_flag(engine: Engine) -> None:
     job_rows.record_submitted(engine, "c1", "workers.tasks.train_model", {}, None, "k")
     assert job_rows.active_job_for_lock(engine, "k") == "c1"
@@ -302,7 +323,7 @@ def test_beat_process_runs_the_layered_schedule(tmp_path: Any, redis_url: str) -
             beat.terminate()
             beat.wait(timeout=20)
     text = log_path.read_text()
-    assert "beat schedule: heartbeat, refresh_watched, retrain_stale" in text
+    assert "beat schedule: heartbeat, prune_jobs, refresh_watched, retrain_stale" in text
     assert "Sending due task heartbeat (workers.tasks.heartbeat)" in text
     assert "Sending due task refresh_watched" in text
     assert "check_alerts" not in text

@@ -237,7 +237,8 @@ def test_burst_of_fifty_mixed_tasks_on_two_workers_runs_each_once(
                  ("update_drift", {"symbol": "sample:SPX", "interval": "1d"}),
                  ("check_alerts", {}),
                  ("retrain_stale", {}),
-                 ("refresh_watched", {})]
+                 ("refresh_watched", {}),
+                 ("prune_jobs", {})]
         ids = [_submit(stack, client, *kinds[i % len(kinds)], who="burst") for i in range(50)]
         for job_id in ids:
             row = _finished(stack, job_id, timeout_s=180)
