@@ -275,14 +275,12 @@ def validate_as_you_type(values: list[Any], options: list[Any],
     auth.require_login()
     form = _collect(values, field_ids, options, option_ids)
     _rule, errors = validate(form)
-    # An empty symbol is not an error until the user typed something or tries to save.
-    if not (form.get("symbol") or "").strip():
-        errors.pop("symbol", None)
-        blocked = True
-    else:
-        blocked = bool(errors)
-    invalid = [f["name"] in errors for f in field_ids]
-    messages = [errors.get(f["name"], "") for f in feedback_ids]
+    blocked = bool(errors)
+    # An empty field is not shown as an error while the user has not typed in it; saving
+    # stays disabled until the rule is valid.
+    shown = {k: v for k, v in errors.items() if form.get(k) not in ("", None)}
+    invalid = [f["name"] in shown for f in field_ids]
+    messages = [shown.get(f["name"], "") for f in feedback_ids]
     return invalid, messages, blocked
 
 
@@ -419,9 +417,11 @@ def _forecasts(engine: Engine, rule: alert_store.RuleValues) -> Any:
 def replay_figure(bars: pd.DataFrame, result: Any) -> go.Figure:
     figure = go.Figure()
     figure.add_scatter(x=bars.index, y=bars["close"], mode="lines", name="close",
-                       line={"width": 1.4})
+                       line={"width": 1.4, "color": "#6c8ebf"})
     if result.firings:
-        colours = ["#198754" if f.outcome else "#dc3545" if f.outcome is False else "#fd7e14"
+        # Forecast rules: green right, red wrong, grey not yet known; others: one colour.
+        colours = ["#198754" if f.outcome else "#dc3545" if f.outcome is False else
+                   ("#adb5bd" if result.rule.is_forecast else "#d63384")
                    for f in result.firings]
         figure.add_scatter(x=[f.ts for f in result.firings],
                            y=[f.detail["close"] for f in result.firings], mode="markers",
