@@ -140,8 +140,14 @@ class JobTask(Task):
     # --- progress and cancellation -------------------------------------------------------
 
     def progress(self, meta: dict[str, Any]) -> None:
-        """Publish progress to Celery (live) and the job row (durable)."""
-        self.update_state(state=job_rows.PROGRESS, meta=meta)
+        """Publish progress to Celery (live) and the job row (durable).
+
+        Best effort on the Redis side: a training must not die because Redis blinked.
+        """
+        try:
+            self.update_state(state=job_rows.PROGRESS, meta=meta)
+        except Exception as error:  # noqa: BLE001 - redis raises several types
+            logger.warning("job %s: live progress not published: %s", self.request.id, error)
         job_rows.record_progress(engine(), self.request.id, meta)
 
     def should_stop(self) -> bool:

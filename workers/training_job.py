@@ -64,9 +64,9 @@ def _fit(task: Any, bars: Any, model_config: Any, symbol: str, interval: str) ->
     client, key = redis_client(), locks.training_lock_key(symbol, interval)
 
     def on_progress(info: dict[str, Any]) -> None:
-        task.progress({key: _finite(value) for key, value in info.items()})
-        if client is not None:  # still alive: keep the lock for another visibility period
-            locks.refresh(client, key, task.request.id, lock_ttl_s())
+        task.progress({name: _finite(value) for name, value in info.items()})
+        if client is not None:
+            _keep_lock(client, key, task.request.id)
 
     try:
         return fit_forecaster(bars, model_config, on_progress=on_progress,
@@ -136,6 +136,17 @@ def _confirm_lock(job_id: str, symbol: str, interval: str) -> str | None:
             return None
         return locks.holder(client, key)
     return holder
+
+
+def _keep_lock(client: Any, key: str, job_id: str) -> None:
+    """Still alive: extend the lock, or take it again if Redis lost it (a restart)."""
+    try:
+        if not locks.refresh(client, key, job_id, lock_ttl_s()):
+            holder = locks.acquire(client, key, job_id, lock_ttl_s())
+            if holder != job_id:
+                logger.warning("job %s: training lock %s is held by %s", job_id, key, holder)
+    except Exception as error:  # noqa: BLE001 - Redis down: training goes on, lock expires
+        logger.warning("job %s: could not keep lock %s: %s", job_id, key, error)
 
 
 def _finite(value: Any) -> Any:

@@ -309,3 +309,27 @@ def test_a_job_whose_worker_keeps_dying_is_given_up(stack: JobsStack, worker_a: 
     row = _finished(stack, "crashy", timeout_s=60)
     assert row["state"] == "FAILURE" and row["attempts"] == 5
     assert "lost 4 times" in row["error"]
+
+
+def test_training_survives_a_redis_restart_and_takes_its_lock_again(
+        stack: JobsStack, worker_a: Any, web_jobs: Any) -> None:
+    import redis
+
+    from workers.locks import holder, training_lock_key
+
+    config = dict(TINY_CONFIG, epochs=3000, batch_size=32)
+    job_id = web_jobs.submit("train_model", {"symbol": "sample:GOOG", "interval": "1d",
+                                             "config": config}, "judy")
+    wait_for(lambda: (_row(stack, job_id)["progress"] or {}).get("epoch"), 90, "an epoch")
+    stack.redis.restart()
+    key = training_lock_key("sample:GOOG", "1d")
+    with redis.Redis.from_url(stack.redis.url) as connection:
+        connection.delete(key)  # as if Redis had come back empty
+        epoch = _row(stack, job_id)["progress"]["epoch"]
+        wait_for(lambda: _row(stack, job_id)["progress"]["epoch"] > epoch + 2, 60,
+                 "training to go on after the restart")
+        assert holder(connection, key) == job_id
+    assert web_jobs.submit("train_model", {"symbol": "sample:GOOG", "interval": "1d",
+                                           "config": config}, "judy") == job_id
+    assert web_jobs.cancel(job_id)
+    assert _finished(stack, job_id, timeout_s=60)["state"] == "CANCELLED"
