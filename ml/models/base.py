@@ -24,6 +24,8 @@ from ml.models.serialization import model_from_bytes, model_to_bytes
 
 logger = logging.getLogger(__name__)
 
+MAX_VALIDATION_BATCH = 4096
+
 ProgressCallback = Callable[[dict[str, Any]], None]
 StopCallback = Callable[[], bool]
 
@@ -175,10 +177,16 @@ def _train_network(config: ModelConfig, kind: str, n_features: int, x: np.ndarra
             restore_best_weights=True))
     if should_stop is not None:
         callbacks.append(_cancel_callback(keras, should_stop))
+    # Whole batches only: on JAX a last, partial batch is one more XLA compilation of the
+    # training step (seconds for an LSTM), and its size differs with every data set. The
+    # oldest < batch_size windows are the ones left out. Validation runs as one batch.
+    usable = len(x) - len(x) % config.batch_size if len(x) >= config.batch_size else len(x)
+    x, y = x[len(x) - usable:], y[len(y) - usable:]
     started = time.perf_counter()
     result = network.fit(x.astype(np.float32), y.astype(np.float32),
                          validation_data=(x_val.astype(np.float32), y_val.astype(np.float32)),
                          epochs=config.epochs, batch_size=config.batch_size, shuffle=True,
+                         validation_batch_size=min(len(x_val), MAX_VALIDATION_BATCH),
                          callbacks=callbacks, verbose=0)
     losses = [float(v) for v in result.history.get("loss", [])]
     val_losses = [float(v) for v in result.history.get("val_loss", [])]

@@ -11,8 +11,8 @@ from ml.cli.main import main
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")
 
-TINY_ARGS = ["--epochs", "2", "--units", "4", "--layers", "1", "--window", "12",
-             "--horizon", "3"]
+TINY_ARGS = ["--epochs", "2", "--units", "6", "--layers", "1", "--window", "12",
+             "--horizon", "5"]
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_train_predict_and_list_on_the_sp500_sample(
     report = _json(capsys, ["train", "sample:SPX", "--interval", "1d", "--json", *TINY_ARGS])
     assert report["version"]["version"] == 1 and report["version"]["active"]
     assert report["data"]["rows"] == 5031 and len(report["data"]["hash"]) == 64
-    assert set(report["horizons"]["3"]["baselines"]) == {"random_walk", "drift",
+    assert set(report["horizons"]["5"]["baselines"]) == {"random_walk", "drift",
                                                          "moving_average"}
     assert set(report["horizons"]["1"]["coverage"]) == {"0.8", "0.95"}
     assert report["summary"]["verdict"] in {"skill", "no skill"}
@@ -45,7 +45,7 @@ def test_train_predict_and_list_on_the_sp500_sample(
     forecast = _json(capsys, ["predict", "sample:SPX", "--interval", "1d", "--json"])
     assert forecast["model"]["id"] == report["version"]["id"]
     assert forecast["data_last"].startswith("2018-12-31") and forecast["data_age_s"] > 0
-    assert len(forecast["forecast"]["prices"]) == 3
+    assert len(forecast["forecast"]["prices"]) == 5
     assert set(forecast["forecast"]["bands"]) == {"0.8", "0.95"}
 
     assert main(["predict", "sample:SPX", "--interval", "1d", "--horizon", "2"]) == 0
