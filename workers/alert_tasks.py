@@ -179,46 +179,66 @@ def enqueue(delivery_ids: list[int], countdown: float | None = None) -> None:
         deliver.apply_async(args=[delivery_id], countdown=countdown)
 
 
-def refresh_unwatched(db: Engine, now: datetime, celery: Any = None,
-                      client: Any = None) -> list[str]:
-    """Queue the jobs layer's ``refresh_data`` for alert pairs that beat's ``refresh_watched``
-    does not cover (not on a watchlist, no active model) and whose cache is older than a bar
-    (at least five minutes): an alert on a pair nobody watches still sees new bars."""
+def pd_timestamp(epoch_s: int) -> Any:
+    import pandas as pd
+
+    return pd.Timestamp(epoch_s, unit="s", tz="UTC")
+
+
+REFRESH_CHUNK = 20  # symbols per refresh task: a slow provider delays few alerts
+MIN_REFRESH_S = 900  # the data layer refetches a series at most this often (MIN_REFRESH_AGE)
+REFRESH_BARS = 600  # history a first refresh asks for: more than any rule's look-back
+
+
+def due_for_refresh(db: Engine, now: datetime) -> dict[str, list[str]]:
+    """Alert pairs whose next bar has closed after the newest cached one and that were not
+    fetched recently (within one bar, at most 15 minutes), by interval."""
     from ml.data.intervals import interval_seconds
     from ml.db.schema import alert_rules, fetch_state
-    from workers.runtime import lock_ttl_s, redis_client
-    from workers.submit import submit_job
-    from workers.watchlist import watched_pairs
 
-    watched = {(s, i) for s, i, _ in watched_pairs(db)}
     with db.connect() as connection:
         pairs = {(r.symbol, r.interval) for r in connection.execute(
             select(alert_rules.c.symbol, alert_rules.c.interval).where(
-                alert_rules.c.active.is_(True)).distinct())} - watched
-        fetched = {(r.symbol, r.interval): r.fetched_at for r in connection.execute(
-            select(fetch_state.c.symbol, fetch_state.c.interval, fetch_state.c.fetched_at))}
-    celery = celery or app
-    client = client if client is not None else redis_client()
+                alert_rules.c.active.is_(True)).distinct())}
+        states = {(r.symbol, r.interval): r for r in connection.execute(
+            select(fetch_state.c.symbol, fetch_state.c.interval, fetch_state.c.fetched_at,
+                   fetch_state.c.last_complete_ts))}
     due: dict[str, list[str]] = {}
     for symbol, interval in sorted(pairs):
-        period = max(interval_seconds(interval), 300)
-        last = fetched.get((symbol, interval))
-        last = last if last is None or last.tzinfo else last.replace(tzinfo=now.tzinfo)
-        if last is not None and (now - last).total_seconds() < period:
-            continue
-        # One attempt per period even when the fetch keeps failing (unknown symbol, offline).
-        if client is not None and not client.set(f"foresight:alerts:refresh:{symbol}:{interval}",
-                                                 "1", nx=True, ex=int(period)):
-            continue
+        if symbol.startswith("csv:"):
+            continue  # imported files have no provider to ask
+        step = interval_seconds(interval)
+        state = states.get((symbol, interval))
+        if state is not None:
+            fetched = state.fetched_at if state.fetched_at.tzinfo else state.fetched_at.replace(
+                tzinfo=now.tzinfo)
+            closed = state.last_complete_ts is None or \
+                state.last_complete_ts + 2 * step <= now.timestamp()
+            if not closed or (now - fetched).total_seconds() < min(step, MIN_REFRESH_S):
+                continue
         due.setdefault(interval, []).append(symbol)
-    jobs = []
-    for interval, symbols in due.items():
-        for start in range(0, len(symbols), 50):
-            submitted = submit_job(celery, db, client, "refresh_data",
-                                   {"symbols": symbols[start:start + 50], "interval": interval},
-                                   "alerts", lock_ttl_s=lock_ttl_s())
-            jobs.append(submitted.job_id)
-    return jobs
+    return due
+
+
+def queue_refreshes(db: Engine, now: datetime, celery: Any = None,
+                    client: Any = None) -> list[str]:
+    """Send ``refresh_series`` for the due alert pairs; a Redis key per pair keeps one in
+    flight per period even when the fetch keeps failing (unknown symbol, provider down)."""
+    from ml.data.intervals import interval_seconds
+
+    celery = celery or app
+    client = client if client is not None else _publisher()
+    sent = []
+    for interval, symbols in due_for_refresh(db, now).items():
+        period = max(60, min(interval_seconds(interval), MIN_REFRESH_S))
+        if client is not None:
+            symbols = [s for s in symbols if client.set(
+                f"foresight:alerts:refresh:{s}:{interval}", "1", nx=True, ex=period)]
+        for start in range(0, len(symbols), REFRESH_CHUNK):
+            result = celery.send_task("workers.alert_tasks.refresh_series",
+                                      args=[symbols[start:start + REFRESH_CHUNK], interval])
+            sent.append(str(result.id))
+    return sent
 
 
 def run_checks(db: Engine, only: list[tuple[str, str]] | None = None,
@@ -239,10 +259,10 @@ def run_checks(db: Engine, only: list[tuple[str, str]] | None = None,
     result["resent_overdue"] = late
     if only is None and settings.alert_refresh_data:
         try:
-            result["refresh_jobs"] = refresh_unwatched(db, now or now_utc())
+            result["refresh_tasks"] = queue_refreshes(db, now or now_utc())
         except Exception as error:  # noqa: BLE001 - a refresh problem must not stop alerts
             logger.warning("could not queue data refresh for alert pairs: %s", error)
-            result["refresh_jobs"] = []
+            result["refresh_tasks"] = []
     if report.events:
         logger.info("alerts: %d event(s), %d delivery job(s) on %d series", len(report.events),
                     len(fresh), report.series)
@@ -259,6 +279,36 @@ def check(reevaluate_bars: int = 0) -> dict[str, Any]:
 def evaluate_series(symbol: str, interval: str) -> dict[str, Any]:
     """Right after new bars of one series are stored: its rules only, no minute wait."""
     return run_checks(engine(), only=[(symbol, interval)])
+
+
+@app.task(name="workers.alert_tasks.refresh_series")
+def refresh_series(symbols: list[str], interval: str) -> dict[str, Any]:
+    """Fetch the new bars of alert pairs (the data layer asks the provider only when a bar is
+    due) and evaluate those series at once: bar close -> alert without waiting for a check."""
+    from ml.data import load_bars
+    from ml.data.intervals import interval_seconds
+    from ml.db.schema import fetch_state
+
+    db = engine()
+    step = interval_seconds(interval)
+    with db.connect() as connection:
+        last = {r.symbol: r.last_complete_ts for r in connection.execute(
+            select(fetch_state.c.symbol, fetch_state.c.last_complete_ts).where(
+                fetch_state.c.interval == interval, fetch_state.c.symbol.in_(symbols)))}
+    refreshed, failed = [], {}
+    for symbol in symbols:
+        # Known series: read back only the last few bars (the refresh itself resumes after
+        # the last complete bar). New ones: their history, up to the provider's limits.
+        ts = last.get(symbol)
+        start = (pd_timestamp(ts - 5 * step) if ts is not None else
+                 now_utc() - timedelta(seconds=step * REFRESH_BARS) if step < 86400 else None)
+        try:
+            load_bars(symbol, interval, start=start, engine=db, refresh=True)
+            refreshed.append(symbol)
+        except ValueError as error:  # the data layer's named errors: reported, not retried
+            failed[symbol] = str(error)
+    result = run_checks(db, only=[(s, interval) for s in refreshed]) if refreshed else {}
+    return {"refreshed": refreshed, "failed": failed, "check": result}
 
 
 @app.task(name="workers.alert_tasks.deliver", acks_late=True)

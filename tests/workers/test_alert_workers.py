@@ -165,12 +165,12 @@ def test_beats_check_alerts_hook_runs_the_alert_engine(cluster: AlertCluster) ->
     assert len(stored) == 1
 
 
-def test_alert_pairs_nobody_watches_get_their_data_refreshed(cluster: AlertCluster) -> None:
+def test_alert_pairs_get_new_bars_and_are_evaluated_at_once(cluster: AlertCluster) -> None:
     import redis
 
     from ml.db import write_transaction
     from ml.db.schema import alert_rules, fetch_state
-    from workers.alert_tasks import refresh_unwatched
+    from workers.alert_tasks import due_for_refresh, queue_refreshes
 
     engine = cluster.engine
     with write_transaction(engine) as connection:  # the other tests' pairs exist only here
@@ -179,16 +179,23 @@ def test_alert_pairs_nobody_watches_get_their_data_refreshed(cluster: AlertClust
     add_rule(engine, user, symbol="sample:SPX", params={"condition": "above", "level": 1})
     client = redis.Redis.from_url(f"{cluster.redis_url.rstrip('/')}/{BROKER_DB}")
     now = datetime.now(UTC)
-    jobs = refresh_unwatched(engine, now, celery=cluster.client, client=client)
-    assert len(jobs) == 1
-    # Asked once per period, even before the job has run.
-    assert refresh_unwatched(engine, now, celery=cluster.client, client=client) == []
+    assert due_for_refresh(engine, now) == {"1d": ["sample:SPX"]}
+    assert len(queue_refreshes(engine, now, celery=cluster.client, client=client)) == 1
+    # One in flight per period, even before the task has run.
+    assert queue_refreshes(engine, now, celery=cluster.client, client=client) == []
     deadline = time.monotonic() + 90
-    row = None
-    while time.monotonic() < deadline and row is None:
+    fired = []
+    while time.monotonic() < deadline and not fired:
         with engine.connect() as connection:
-            row = connection.execute(select(fetch_state).where(
-                fetch_state.c.symbol == "sample:SPX")).first()
+            fired = connection.execute(select(alert_events.c.bar_ts).where(
+                alert_events.c.symbol == "sample:SPX")).all()
         time.sleep(0.3)
-    assert row is not None and row.interval == "1d"
+    # The worker fetched the bars (sample data ships offline) and evaluated the series.
+    assert len(fired) == 1
+    with engine.connect() as connection:
+        state = connection.execute(select(fetch_state).where(
+            fetch_state.c.symbol == "sample:SPX")).one()
+    assert state.interval == "1d"
+    # Freshly fetched: not due again (sample data has no newer bar than its last).
+    assert due_for_refresh(engine, datetime.now(UTC)) == {}
     client.close()
