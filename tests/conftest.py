@@ -174,7 +174,7 @@ class WorkerProcess:
         self.process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT,
                                         stdout=self._log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout_s: float = 60.0) -> None:
+    def wait_ready(self, timeout_s: float = 180.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -250,7 +250,7 @@ class WebProcess:
         self.process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT,
                                         stdout=self._log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout_s: float = 60.0) -> None:
+    def wait_ready(self, timeout_s: float = 180.0) -> None:
         import urllib.error
         import urllib.request
 
