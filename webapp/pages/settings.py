@@ -77,8 +77,8 @@ def _train_tab() -> html.Div:
 
 def _models_tab() -> html.Div:
     return html.Div([
-        dbc.Row([dbc.Col(dcc.Dropdown(id=ids.ADMIN_MODELS_PAIR, placeholder="Symbol and "
-                                      "interval", clearable=False), md=6),
+        dbc.Row([dbc.Col(dbc.Select(id=ids.ADMIN_MODELS_PAIR, options=[],
+                                    placeholder="Symbol and interval"), md=6),
                  dbc.Col(dbc.Button([html.I(className="bi bi-skip-backward me-2"), "Roll back"],
                                     id=ids.ADMIN_MODEL_ROLLBACK, color="warning",
                                     outline=True), md="auto")], className="mb-3 g-2"),
