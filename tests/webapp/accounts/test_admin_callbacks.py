@@ -209,3 +209,21 @@ def test_account_callbacks_need_a_login_and_touch_only_the_callers_tokens(
     assert response.status_code == 200, response.text
     listed = accounts.list_tokens(stack.engine, stack.users["wendy"].id)
     assert not next(t for t in listed if t.id == wendy_token.id).revoked
+
+
+def test_an_admin_cancels_a_queued_job_and_a_viewer_cannot(stack: Stack) -> None:
+    queued = stack.api("POST", "/jobs/train", who="alice",
+                       json={"symbol": "sample:GOOG", "interval": "1wk"})
+    assert queued.status_code == 202, queued.text
+    job_id = queued.json()["job_id"]
+    cancel = next(d for d in admin_callbacks(stack) if d["output"].startswith("admin-jobs-message"))
+    body = callback_body(cancel)
+    body["inputs"][0][0]["id"]["index"] = job_id
+    body["changedPropIds"] = [json.dumps(body["inputs"][0][0]["id"], sort_keys=True,
+                                         separators=(",", ":")) + ".n_clicks"]
+    refused = stack.login("victor").post(f"{stack.url}{DISPATCH}", json=body, timeout=20)
+    assert refused.status_code == 403
+    assert stack.api("GET", f"/jobs/{job_id}", who="alice").json()["state"] == "PENDING"
+    done = stack.login("alice").post(f"{stack.url}{DISPATCH}", json=body, timeout=20)
+    assert done.status_code == 200 and "Cancelling job" in done.text, done.text
+    assert stack.api("GET", f"/jobs/{job_id}", who="alice").json()["state"] == "CANCELLED"
