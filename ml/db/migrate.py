@@ -25,9 +25,21 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+MIGRATION_LOCK_ID = 0x466F7265  # "Fore": PostgreSQL advisory lock key for migrations
+
+
 def upgrade_to_head(engine: Engine) -> None:
-    """Bring the schema up to date; a no-op when it already is."""
-    with engine.begin() as connection:
+    """Bring the schema up to date; a no-op when it already is.
+
+    Several processes may start at once on a fresh database (gunicorn workers, Celery): the
+    migration runs under a write lock (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on
+    PostgreSQL), so the second process waits and then finds the schema at head.
+    """
+    from ml.db.engine import write_transaction
+
+    with write_transaction(engine) as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

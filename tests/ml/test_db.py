@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -60,3 +61,19 @@ def test_concurrent_writers_do_not_fail_with_database_locked(sqlite_url: str) ->
     assert errors == []
     with engine.connect() as connection:
         assert connection.execute(text("SELECT n FROM counter")).scalar_one() == 80
+
+
+def test_processes_migrating_a_fresh_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """gunicorn workers and Celery start together on a fresh database: no 'database is locked'."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = f"from ml.db import open_database; open_database({url!r})"
+    processes = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE,
+                                  text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
+    with make_engine(url).connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert len(versions) == 1
