@@ -116,7 +116,8 @@ def test_predict_reads_the_stored_forecast(market: Stack) -> None:
     assert len(body["prices"]) == 3 and len(body["bands"]["0.8"]["upper"]) == 3
     assert body["model"]["summary"]["verdict"] == "no skill"
     assert body["data_age_s"] > 0
-    models = market.api("GET", "/models", params={"symbol": "sample:SPX"}).json()
+    models = market.api("GET", "/models", params={"symbol": "sample:SPX",
+                                              "interval": "1d"}).json()
     assert [m["active"] for m in models["models"]] == [True]
 
 
