@@ -1,6 +1,6 @@
 """One Keras backend measured in its own process (``python -m bench._forecast_probe``).
 
-Workload (the same for every backend): the default 2-layer LSTM (64 units each, windows of
+Workload (the same for every backend): the default 2-layer LSTM (64 then 32 units, windows of
 60 x 8 features, horizon 5), 3,000 random samples, batch 64. Prints one JSON object.
 Run with KERAS_BACKEND set; bench_forecast.py starts one process per backend.
 """

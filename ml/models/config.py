@@ -30,7 +30,8 @@ DEFAULT_FEATURES: tuple[str, ...] = (
 class ModelConfig:
     """Everything that decides a model: architecture, training and the feature set.
 
-    ``units`` is the width of every recurrent layer; ``layers`` how many are stacked.
+    ``units`` is the width of the first recurrent layer, each further layer is half as wide
+    (64 then 32 by default; ``ml.models.networks.layer_widths``); ``layers`` how many.
     ``horizon`` H means targets for h = 1..H bars ahead (direct multi-output).
     """
 

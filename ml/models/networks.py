@@ -27,11 +27,16 @@ def build_network(config: ModelConfig, n_features: int, kind: str | None = None,
     return keras.Model(inputs, outputs, name=name or kind)
 
 
+def layer_widths(config: ModelConfig) -> list[int]:
+    """Recurrent layer widths: ``units`` first, each further layer half as wide (64, 32)."""
+    return [max(config.units // 2**i, 1) for i in range(config.layers)]
+
+
 def _stack(keras: Any, config: ModelConfig, x: Any, kind: str, last_sequences: bool) -> Any:
     layer_class = keras.layers.LSTM if kind != "gru" else keras.layers.GRU
-    for i in range(config.layers):
+    for i, width in enumerate(layer_widths(config)):
         sequences = last_sequences or i < config.layers - 1
-        x = layer_class(config.units, return_sequences=sequences, name=f"{kind}_{i}")(x)
+        x = layer_class(width, return_sequences=sequences, name=f"{kind}_{i}")(x)
         if config.dropout > 0:
             x = keras.layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
     return x

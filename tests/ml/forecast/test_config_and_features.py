@@ -103,3 +103,11 @@ def test_non_positive_close_is_rejected() -> None:
     bars.iloc[10, bars.columns.get_loc("close")] = 0.0
     with pytest.raises(ValueError, match="non-positive close"):
         feature_matrix(bars, ["log_return"])
+
+
+def test_each_further_recurrent_layer_is_half_as_wide() -> None:
+    from ml.models.networks import layer_widths
+
+    assert layer_widths(ModelConfig()) == [64, 32]
+    assert layer_widths(ModelConfig(units=48, layers=3)) == [48, 24, 12]
+    assert layer_widths(ModelConfig(units=2, layers=3)) == [2, 1, 1]
