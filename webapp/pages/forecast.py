@@ -241,6 +241,9 @@ def follow_backtest(_ticks: int, job: dict[str, Any] | None) -> tuple[Any, ...]:
     if not job:
         raise PreventUpdate
     status = jobs.job_status(job["id"])
+    if not auth.can_see_job(status):
+        # Job ids come back from the browser: never show another user's job.
+        raise PreventUpdate
     finished = status.get("state") in FINISHED
     return _progress_view(status), finished, job["id"] if finished else no_update
 

@@ -197,3 +197,20 @@ def test_cached_online_symbol_offline_shows_cache_with_age_and_stale_banners(
     assert "stale" in text and "Stale data" in text
     assert "days ago" in _text(info)
     assert replay_off is True and live_off is False  # a live symbol keeps its clock
+
+
+def test_backtest_progress_never_shows_another_users_job(app_context: flask.Flask) -> None:
+    """The job id comes back from a browser store: a visitor cannot follow alice's job."""
+    from dash.exceptions import PreventUpdate
+
+    from webapp import services
+    from workers import jobs as job_rows
+
+    job_rows.record_submitted(services.database(), "job-of-alice", "workers.tasks.run_backtest",
+                              {"symbol": "sample:SPX", "interval": "1d"}, requested_by="alice")
+    with pytest.raises(PreventUpdate):
+        _call(forecast_page.follow_backtest, 1, {"id": "job-of-alice"})
+    job_rows.record_submitted(services.database(), "job-of-visitor", "workers.tasks.run_backtest",
+                              {"symbol": "sample:SPX", "interval": "1d"}, requested_by=None)
+    status, finished, _done = _call(forecast_page.follow_backtest, 1, {"id": "job-of-visitor"})
+    assert finished is False and "Backtest" in _text(status)
