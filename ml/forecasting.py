@@ -8,29 +8,18 @@ happens in one transaction.
 from __future__ import annotations
 
 import logging
-import math
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
+from ml.metrics import json_safe
 from ml.models.base import ProgressCallback, StopCallback
 from ml.models.config import ModelConfig
 
 logger = logging.getLogger(__name__)
 
-
-def json_safe(value: Any) -> Any:
-    """Replace NaN and infinities by None (recursively) so reports are strict JSON."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+__all__ = ["backtest_model", "default_engine", "json_safe", "predict_active", "train_model"]
 
 
 def default_engine(engine: Engine | None) -> Engine:

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from ml.db import write_transaction
 from ml.db.schema import active_models, model_activations, model_versions
+from ml.metrics import json_safe
 
 logger = logging.getLogger(__name__)
 
@@ -113,10 +114,11 @@ def register(engine: Engine, forecaster: Any, *, symbol: str, interval: str,
             "data_first": bars.index[0].to_pydatetime(),
             "data_last": bars.index[-1].to_pydatetime(), "data_rows": len(bars),
             "data_hash": data_hash(bars), "code_version": code_version(),
-            "metrics_json": json.dumps(metrics, allow_nan=False, default=_json_default),
+            "metrics_json": json.dumps(json_safe(metrics), allow_nan=False,
+                                       default=_json_default),
             "created_at": now, "keras_bytes": keras_bytes,
             "keras_sha256": hashlib.sha256(keras_bytes).hexdigest(),
-            "state_json": json.dumps(state, allow_nan=False),
+            "state_json": json.dumps(json_safe(state), allow_nan=False),
         }
         version_id = int(connection.execute(
             insert(model_versions).returning(model_versions.c.id), row).scalar_one())

@@ -88,7 +88,8 @@ class ConformalCalibration:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> ConformalCalibration:
         return cls(str(state["method"]), tuple(float(x) for x in state["levels"]),
-                   {str(k): [float(x) for x in v] for k, v in state["quantiles"].items()},
+                   {str(k): [math.inf if x is None else float(x) for x in v]
+                    for k, v in state["quantiles"].items()},
                    int(state["n_calibration"]))
 
 

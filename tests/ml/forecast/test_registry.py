@@ -97,6 +97,12 @@ def test_missing_models_and_versions_are_clear_errors(engine: Engine) -> None:
         registry.rollback(engine, "sample:X", "1h")
 
 
+def test_non_finite_metrics_are_stored_as_null(engine: Engine, trained: TrainingResult,
+                                               bars: pd.DataFrame, metrics: dict) -> None:
+    info = _register(engine, trained, bars, {**metrics, "odd": [float("nan"), float("inf")]})
+    assert registry.get_version(engine, info.id).metrics["odd"] == [None, None]
+
+
 def test_tampered_bytes_are_refused(engine: Engine, trained: TrainingResult,
                                     bars: pd.DataFrame, metrics: dict) -> None:
     info = _register(engine, trained, bars, metrics)
