@@ -1,17 +1,21 @@
 """How tasks behave: retries and backoff, model age for retraining, drift thresholds.
 
-Environment variables ``FORESIGHT_JOBS_*`` set them; the tests shorten the backoff so a retry
-test takes seconds.
+Environment variables ``FORESIGHT_JOBS_*`` set them; the admin page's edits, stored in
+``app_settings`` under ``jobs.policy``, override them and reach every worker within
+``POLICY_REFRESH_S`` seconds. The tests shorten the backoff so a retry test takes seconds.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import time
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ml.app_settings import read_setting
 from ml.settings import ENV_PREFIX, load_settings
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,37 @@ class JobPolicy(BaseSettings):
         return float(min(self.retry_backoff_max_s, self.retry_backoff_s * 2 ** retries))
 
 
-@functools.cache
+POLICY_KEY = "jobs.policy"
+POLICY_REFRESH_S = 30
+
+
 def job_policy() -> JobPolicy:
-    return load_settings(JobPolicy)
+    """Defaults < environment < the admin's stored overrides, re-read every 30 s at most."""
+    return _policy_for_period(int(time.monotonic() // POLICY_REFRESH_S))
+
+
+@functools.lru_cache(maxsize=1)
+def _policy_for_period(_period: int) -> JobPolicy:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from workers.runtime import engine
+
+    base = load_settings(JobPolicy)
+    try:
+        stored = read_setting(engine(), POLICY_KEY)
+    except SQLAlchemyError as error:
+        logger.warning("job policy overrides unreadable, using the environment: %s", error)
+        return base
+    return apply_overrides(base, stored)
+
+
+def apply_overrides(base: JobPolicy, stored: Any) -> JobPolicy:
+    """``base`` with the stored overrides that are valid fields; invalid ones are logged."""
+    if not isinstance(stored, dict) or not stored:
+        return base
+    known = {name: value for name, value in stored.items() if name in JobPolicy.model_fields}
+    try:
+        return JobPolicy(**(base.model_dump() | known))
+    except ValidationError as error:
+        logger.error("ignoring stored job policy %s: %s", known, error)
+        return base

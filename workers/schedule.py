@@ -13,15 +13,13 @@ import json
 import logging
 import os
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from celery.beat import PersistentScheduler
 from celery.schedules import crontab
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from ml.db import write_transaction
-from ml.db.schema import app_settings
+from ml.app_settings import read_setting, write_setting
 
 logger = logging.getLogger(__name__)
 
@@ -114,13 +112,11 @@ def env_overrides() -> dict[str, dict[str, Any]]:
 
 
 def stored_overrides(engine: Engine) -> dict[str, dict[str, Any]]:
-    with engine.connect() as connection:
-        raw = connection.execute(select(app_settings.c.value_json)
-                                 .where(app_settings.c.key == SCHEDULE_KEY)).scalar()
-    if raw is None:
+    stored = read_setting(engine, SCHEDULE_KEY)
+    if stored is None:
         return {}
     try:
-        return validate_overrides(json.loads(raw))
+        return validate_overrides(stored)
     except ValueError as error:
         logger.error("ignoring the stored schedule (%s): %s", SCHEDULE_KEY, error)
         return {}
@@ -128,17 +124,7 @@ def stored_overrides(engine: Engine) -> dict[str, dict[str, Any]]:
 
 def save_schedule(engine: Engine, overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Validate and store the admin's overrides; returns the effective schedule."""
-    clean = validate_overrides(overrides)
-    now = datetime.now(UTC)
-    with write_transaction(engine) as connection:
-        exists = connection.execute(select(app_settings.c.key)
-                                    .where(app_settings.c.key == SCHEDULE_KEY)).first()
-        values = {"value_json": json.dumps(clean), "updated_at": now}
-        if exists:
-            connection.execute(app_settings.update()
-                               .where(app_settings.c.key == SCHEDULE_KEY).values(**values))
-        else:
-            connection.execute(app_settings.insert().values(key=SCHEDULE_KEY, **values))
+    write_setting(engine, SCHEDULE_KEY, validate_overrides(overrides))
     return effective_schedule(engine)
 
 

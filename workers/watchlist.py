@@ -5,13 +5,13 @@ default daily), and extra pairs an admin lists under ``jobs.watchlist``.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ml.app_settings import read_setting
 from ml.db import schema
 
 logger = logging.getLogger(__name__)
@@ -26,11 +26,11 @@ def watched_pairs(engine: Engine) -> list[tuple[str, str, bool]]:
     with engine.connect() as connection:
         modelled = {(r.symbol, r.interval) for r in connection.execute(
             select(schema.active_models.c.symbol, schema.active_models.c.interval))}
-        intervals = _setting(connection, WATCH_INTERVALS_KEY) or list(DEFAULT_WATCH_INTERVALS)
+        intervals = read_setting(connection, WATCH_INTERVALS_KEY) or list(DEFAULT_WATCH_INTERVALS)
         pairs = set(modelled)
         for symbol in _user_symbols(connection):
             pairs.update((symbol, interval) for interval in intervals)
-        for item in _setting(connection, EXTRA_PAIRS_KEY) or []:
+        for item in read_setting(connection, EXTRA_PAIRS_KEY) or []:
             if isinstance(item, list | tuple) and len(item) == 2:
                 pairs.add((str(item[0]), str(item[1])))
     return [(s, i, (s, i) in modelled) for s, i in sorted(pairs)]
@@ -45,15 +45,3 @@ def _user_symbols(connection: Any) -> set[str]:
     except SQLAlchemyError as error:
         logger.warning("cannot read watchlists: %s", error)
         return set()
-
-
-def _setting(connection: Any, key: str) -> Any:
-    raw = connection.execute(select(schema.app_settings.c.value_json)
-                             .where(schema.app_settings.c.key == key)).scalar()
-    if raw is None:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        logger.error("app_settings %s is not JSON: %r", key, raw)
-        return None
