@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 MA_WINDOW = 20
 WALK_FORWARD_MODES = ("expanding", "sliding")
 DEV_FRACTIONS = (0.7, 0.12, 0.18)  # train / validation / calibration inside each fold
+BACKTEST_POINTS = 2000  # out-of-sample forecasts kept in a walk-forward report (the latest)
+PRICE_DIGITS = 8  # significant digits of stored prices: exact enough, and a small job result
 
 
 @dataclass
@@ -248,7 +250,40 @@ def walk_forward(bars: pd.DataFrame, config: ModelConfig, *, folds: int = 5,
     report.update({"mode": mode, "folds": fold_reports,
                    "period": {"first": index[parts[0].ends[0]].isoformat(),
                               "last": index[parts[-1].ends[-1]].isoformat()}})
+    if config.target == "returns":
+        report["predictions"] = prediction_series(parts, index)
     return report
+
+
+def prediction_series(parts: list[OutOfSample], index: pd.DatetimeIndex, *,
+                      limit: int = BACKTEST_POINTS) -> dict[str, Any]:
+    """The one-bar-ahead out-of-sample price forecasts of every fold, as parallel lists.
+
+    ``timestamp[i]`` is the bar forecast (the bar after the origin), ``actual[i]`` its close,
+    ``predicted[i]`` and the ``lower_80`` .. ``upper_95`` bounds the price the fold's model
+    gave from the bar before; ``fold[i]`` is its 1-based fold. Only the latest ``limit``
+    forecasts are kept so the stored job result stays small; ``total`` counts them all.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    folds = np.concatenate([np.full(len(p.ends), k + 1) for k, p in enumerate(parts)])
+    oos = OutOfSample.concat(parts)
+    keep = slice(max(0, len(oos.ends) - limit), None)
+    close = oos.close[keep]
+
+    def prices(log_returns: np.ndarray) -> list[float]:
+        values = close * np.exp(log_returns[keep, 0])
+        return [float(f"{value:.{PRICE_DIGITS}g}") for value in values]
+
+    out: dict[str, Any] = {
+        "horizon": 1, "total": int(len(oos.ends)), "kept": int(len(close)),
+        "timestamp": [ts.isoformat() for ts in index[oos.ends[keep] + 1]],
+        "fold": folds[keep].tolist(), "actual": prices(oos.y), "predicted": prices(oos.yhat)}
+    for level, (low, high) in oos.bands.items():
+        percent = f"{float(level) * 100:g}"
+        out[f"lower_{percent}"] = prices(low)
+        out[f"upper_{percent}"] = prices(high)
+    return out
 
 
 def _fold_plan(dev_start: int, test_start: int, test_end: int) -> SplitPlan:

@@ -133,6 +133,11 @@ def test_backtest_runs_walk_forward_on_the_training_queue(stack: JobsStack, work
     report = row["result"]["report"]
     assert [fold["fold"] for fold in report["folds"]] == [1, 2]
     assert report["summary"]["verdict"] in {"skill", "no skill"}
+    series = report["predictions"]  # the out-of-sample forecasts the Forecast page draws
+    assert series["kept"] == min(series["total"], 2000) and series["total"] == report["samples"]
+    assert {len(series[key]) for key in ("timestamp", "fold", "actual", "predicted",
+                                         "lower_80", "upper_95")} == {series["kept"]}
+    assert series["fold"][-1] == 2 and series["timestamp"][-1] > report["period"]["last"]
     assert _versions(stack, "sample:SPX") == 2  # a backtest registers nothing
 
 

@@ -84,3 +84,20 @@ def test_bad_requests_exit_2_with_one_line_and_leave_the_registry_alone(
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert _versions(capsys) == []
+
+
+def test_backtest_json_carries_the_out_of_sample_predictions(
+        var_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = _json(capsys, ["backtest", "sample:SPX", "--interval", "1wk", "--json",
+                            "--folds", "2", *TINY_ARGS])
+    series = report["predictions"]
+    assert [f["fold"] for f in report["folds"]] == [1, 2]
+    assert series["horizon"] == 1 and series["kept"] == series["total"] == report["samples"]
+    for key in ("timestamp", "fold", "actual", "predicted", "lower_80", "upper_80",
+                "lower_95", "upper_95"):
+        assert len(series[key]) == series["kept"], key
+    # the bar after the last origin (the last bar with all 5 targets), one week later
+    assert report["period"]["last"][:10] == "2018-11-26"
+    assert series["timestamp"][-1][:10] == "2018-12-03"
+    assert set(series["fold"]) == {1, 2}
+    assert _versions(capsys) == []  # a backtest registers nothing

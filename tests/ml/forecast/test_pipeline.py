@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from ml.evaluation import (
+    OutOfSample,
     evaluate,
     inference_truncation_gap,
+    prediction_series,
     training_truncation_gap,
     walk_forward,
 )
@@ -148,11 +150,17 @@ def test_volatility_mode_is_compared_with_garch(spx_bars: pd.DataFrame) -> None:
     assert forecast.prices is None and all(0 < v < 0.2 for v in forecast.central)
 
 
-def test_walk_forward_refits_each_fold_and_reports_all_blocks(
-        random_walk_bars: pd.DataFrame) -> None:
+@pytest.fixture(scope="module")
+def walk(random_walk_bars: pd.DataFrame) -> tuple[dict, list[str]]:
     phases: list[str] = []
     report = walk_forward(random_walk_bars.iloc[:2500], tiny_config(epochs=1), folds=2,
                           mode="sliding", on_progress=lambda p: phases.append(p["phase"]))
+    return report, phases
+
+
+def test_walk_forward_refits_each_fold_and_reports_all_blocks(
+        walk: tuple[dict, list[str]], random_walk_bars: pd.DataFrame) -> None:
+    report, phases = walk
     assert [f["fold"] for f in report["folds"]] == [1, 2]
     assert report["folds"][0]["period"]["last"] < report["folds"][1]["period"]["first"]
     assert report["folds"][0]["train"]["first"] < report["folds"][1]["train"]["first"]
@@ -161,3 +169,55 @@ def test_walk_forward_refits_each_fold_and_reports_all_blocks(
     assert report["summary"]["verdict"] == "no skill"  # it is a random walk
     with pytest.raises(ValueError, match="folds must be between 1 and 20, got 0"):
         walk_forward(random_walk_bars, tiny_config(), folds=0)
+
+
+def test_walk_forward_predictions_are_out_of_sample_and_aligned_with_actuals(
+        walk: tuple[dict, list[str]], random_walk_bars: pd.DataFrame) -> None:
+    report, _phases = walk
+    series = report["predictions"]
+    assert json.loads(json.dumps(series)) == series  # JSON as it is
+    n = series["kept"]
+    assert series["horizon"] == 1 and n == series["total"] == report["samples"]
+    assert {len(v) for v in series.values() if isinstance(v, list)} == {n}
+    index = random_walk_bars.index
+    stamps = pd.DatetimeIndex(series["timestamp"])
+    positions = index.get_indexer(stamps)
+    assert (positions > 0).all() and stamps.is_monotonic_increasing
+    # Each forecast is for the bar after its origin, and the actual is that bar's close.
+    np.testing.assert_allclose(series["actual"], random_walk_bars["close"].iloc[positions],
+                               rtol=1e-7)
+    origins = index[positions - 1]
+    folds = np.asarray(series["fold"])
+    assert sorted(set(folds)) == [1, 2] and (np.diff(folds) >= 0).all()
+    for fold in report["folds"]:
+        mine = origins[folds == fold["fold"]]
+        period = fold["period"]
+        # Every origin lies in its fold's test block, after the bars the fold trained on.
+        assert mine[0] == pd.Timestamp(period["first"])
+        assert mine[-1] == pd.Timestamp(period["last"])
+        assert mine[0] > pd.Timestamp(fold["train"]["last"])
+    lower_95, lower_80 = np.asarray(series["lower_95"]), np.asarray(series["lower_80"])
+    upper_80, upper_95 = np.asarray(series["upper_80"]), np.asarray(series["upper_95"])
+    predicted = np.asarray(series["predicted"])
+    assert (lower_95 <= lower_80).all() and (lower_80 < predicted).all()
+    assert (predicted < upper_80).all() and (upper_80 <= upper_95).all()
+    assert not np.allclose(predicted, series["actual"])
+
+
+def test_prediction_series_keeps_only_the_latest_forecasts(
+        random_walk_bars: pd.DataFrame) -> None:
+    def part(ends: np.ndarray) -> OutOfSample:
+        zeros = np.zeros((len(ends), 1))
+        return OutOfSample(ends, zeros, zeros + 0.01, np.full(len(ends), 100.0),
+                           {"0.8": (zeros - 0.02, zeros + 0.02)}, {}, {})
+
+    series = prediction_series([part(np.arange(10, 20)), part(np.arange(20, 25))],
+                               random_walk_bars.index, limit=8)
+    assert series["total"] == 15 and series["kept"] == 8
+    assert series["fold"] == [1, 1, 1, 2, 2, 2, 2, 2]
+    assert series["timestamp"][-1] == random_walk_bars.index[25].isoformat()
+    assert series["actual"] == [100.0] * 8
+    assert series["predicted"][0] == pytest.approx(100 * np.exp(0.01))
+    assert series["lower_80"][0] == pytest.approx(100 * np.exp(-0.02))
+    with pytest.raises(ValueError, match="limit must be at least 1, got 0"):
+        prediction_series([part(np.arange(10, 20))], random_walk_bars.index, limit=0)
