@@ -16,6 +16,7 @@ from webapp.components.market_chart import ForecastBands
 from webapp.components.theme import RIGHT_AXIS
 
 FAN_HISTORY_BARS = 120
+FOLD_LINE = "rgba(128, 128, 128, 0.6)"  # mid grey: subtle on white and on near-black
 METRIC_COLUMNS = (("MAE", "mae", 4), ("RMSE", "rmse", 4), ("MAPE %", "mape", 2),
                   ("R²", "r2", 3), ("Theil's U", "theil_u", 3), ("DM p (better)", "dm_p_better",
                                                                    3))
@@ -155,8 +156,11 @@ def track_record(history: list[dict[str, Any]], bars: pd.DataFrame) -> pd.DataFr
     return frame
 
 
-def track_figure(track: pd.DataFrame) -> dict[str, Any]:
-    """Walk-forward record of stored forecasts: one bar ahead, predicted vs actual."""
+def track_figure(track: pd.DataFrame, *,
+                 title: str = "Track record: predicted vs actual, one bar ahead",
+                 mode: str = "lines+markers") -> dict[str, Any]:
+    """Predicted vs actual one bar ahead with the 80% and 95% bands: the live record of stored
+    forecasts, or (``backtest_figure``) the walk-forward backtest's."""
     x = epoch_ms(pd.DatetimeIndex(track["target"]))
     data: list[dict[str, Any]] = []
     for key, fill in (("95", theme.BAND_95), ("80", theme.BAND_80)):
@@ -168,16 +172,15 @@ def track_figure(track: pd.DataFrame) -> dict[str, Any]:
                          "y": f32(track[f"lower_{key}"]), "line": {"width": 0},
                          "fill": "tonexty", "fillcolor": fill, "name": f"{key}% band",
                          "hoverinfo": "skip"})
-    data.append({"type": "scatter", "mode": "lines+markers", "name": "Predicted", "x": x,
+    data.append({"type": "scatter", "mode": mode, "name": "Predicted", "x": x,
                  "y": f32(track["predicted"]), "marker": {"size": 4},
                  "line": {"dash": "dash", "color": theme.ACCENT, "width": 1.5}})
-    data.append({"type": "scatter", "mode": "lines+markers", "name": "Actual", "x": x,
+    data.append({"type": "scatter", "mode": mode, "name": "Actual", "x": x,
                  "y": f32(track["actual"]), "marker": {"size": 4},
                  "line": {"color": theme.series_colour(0), "width": 1.5}})
     return {"data": data, "layout": {
         "height": 320, "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
-        "title": {"text": "Track record: predicted vs actual, one bar ahead", "x": 0.01,
-                  "font": {"size": 14}},
+        "title": {"text": title, "x": 0.01, "font": {"size": 14}},
         "hovermode": "x unified", "xaxis": {"type": "date"}, "yaxis": RIGHT_AXIS,
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
                    "xanchor": "right"}}}
@@ -223,6 +226,37 @@ def folds_figure(report: dict[str, Any]) -> dict[str, Any]:
                     "y1": 1, "line": {"dash": "dot", "width": 1, "color": theme.DANGER}}],
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
                    "xanchor": "right"}}}
+
+
+def backtest_track(report: dict[str, Any] | None) -> pd.DataFrame:
+    """The backtest's stored out-of-sample forecasts (``report["predictions"]``) in the
+    track record's shape (``target``, ``predicted``, ``actual``, bounds) plus ``fold``."""
+    series = (report or {}).get("predictions") or {}
+    if not series.get("timestamp"):
+        return pd.DataFrame()
+    columns = ["fold", "predicted", "actual", "lower_80", "upper_80", "lower_95", "upper_95"]
+    frame = pd.DataFrame({key: series[key] for key in columns if key in series})
+    frame.insert(0, "target", pd.to_datetime(series["timestamp"], utc=True))
+    return frame
+
+
+def backtest_figure(track: pd.DataFrame) -> dict[str, Any]:
+    """Walk-forward backtest: predicted vs actual with bands, a dotted line where each fold
+    (a model refit on the bars before it) begins."""
+    figure = track_figure(track, mode="lines",
+                          title="Walk-forward backtest: predicted vs actual, one bar ahead")
+    starts = track["target"][track["fold"].diff().fillna(0) != 0]
+    x = epoch_ms(pd.DatetimeIndex(starts)).tolist()
+    folds = track["fold"][starts.index].tolist()
+    figure["layout"]["shapes"] = [
+        {"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at, "y0": 0, "y1": 1,
+         "layer": "below", "line": {"dash": "dot", "width": 1, "color": FOLD_LINE}}
+        for at in x]
+    figure["layout"]["annotations"] = [
+        {"text": f"fold {fold}", "x": at, "xref": "x", "y": 1, "yref": "paper",
+         "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": 10},
+         "opacity": 0.7} for at, fold in zip(x, folds, strict=True)]
+    return figure
 
 
 def versions_table(versions: list[Any]) -> Any:

@@ -21,6 +21,8 @@ from webapp import auth, ids, jobs, loaders, services
 from webapp.components.arrays import price_decimals
 from webapp.components.banners import note_banner, problem_banner
 from webapp.components.forecast_view import (
+    backtest_figure,
+    backtest_track,
     coverage_list,
     fan_figure,
     folds_figure,
@@ -71,6 +73,7 @@ def layout(symbol: str = DEFAULT_SYMBOL, interval: str = "1d", **_other: str) ->
             dbc.Col(themed_graph("forecast-track", min_height=180), xs=12, lg=6),
             dbc.Col(themed_graph("forecast-residuals", min_height=180), xs=12, lg=6),
             dbc.Col(themed_graph("forecast-folds", min_height=180), xs=12, lg=6),
+            dbc.Col(themed_graph("forecast-backtest", min_height=180), xs=12),
         ], className="g-2 mt-1"),
     ], className="forecast-page")
 
@@ -80,6 +83,7 @@ def layout(symbol: str = DEFAULT_SYMBOL, interval: str = "1d", **_other: str) ->
           Output({"type": ids.FIG_DATA, "name": "forecast-track"}, "data"),
           Output({"type": ids.FIG_DATA, "name": "forecast-residuals"}, "data"),
           Output({"type": ids.FIG_DATA, "name": "forecast-folds"}, "data"),
+          Output({"type": ids.FIG_DATA, "name": "forecast-backtest"}, "data"),
           Input(ids.FORECAST_SYMBOL, "value"), Input(ids.FORECAST_INTERVAL, "value"),
           Input(ids.FORECAST_JOB_DONE, "data"))
 def update_forecast(symbol: str | None, interval: str | None,
@@ -90,7 +94,7 @@ def update_forecast(symbol: str | None, interval: str | None,
         loaded = loaders.get_bars(symbol, interval)
     except DataError as error:
         blank = figure_payload(_blank("No data"))
-        return [problem_banner(error, subject=symbol)], blank, blank, blank, blank
+        return [problem_banner(error, subject=symbol)], blank, blank, blank, blank, blank
     meta = loaded.result.meta
     bands, payload = loaders.get_forecast(meta.symbol, interval, meta.asset_class)
     engine = services.database()
@@ -103,6 +107,7 @@ def update_forecast(symbol: str | None, interval: str | None,
             _model_card(active, versions, bands, payload, price_decimals(loaded.bars["close"]),
                         backtest)]
     enough = len(track) >= 2
+    backtest_points = backtest_track(backtest)
     return (body, figure_payload(fan_figure(loaded.bars, bands)),
             figure_payload(track_figure(track) if enough else _blank(
                 "The track record appears once stored forecasts have been followed by new "
@@ -110,7 +115,10 @@ def update_forecast(symbol: str | None, interval: str | None,
             figure_payload(residual_figure(track) if enough else _blank(
                 "Residuals need at least two scored forecasts.")),
             figure_payload(folds_figure(backtest) if backtest and backtest.get("folds") else
-                           _blank("No walk-forward backtest yet: press Run backtest.")))
+                           _blank("No walk-forward backtest yet: press Run backtest.")),
+            figure_payload(backtest_figure(backtest_points) if len(backtest_points) >= 2 else
+                           _blank("Predicted vs actual of the walk-forward backtest appears "
+                                  "here once a backtest has run.")))
 
 
 def _blank(message: str) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import flask
+import numpy as np
+import pandas as pd
 import plotly.io.json as pio_json
 import pytest
 
@@ -110,12 +112,60 @@ def test_risk_callback(app_context: flask.Flask) -> None:
 
 
 def test_forecast_card_without_a_model_says_so(app_context: flask.Flask) -> None:
-    body, fan, track, _residuals, folds = _call(forecast_page.update_forecast, "sample:SPX",
-                                                "1d", None)
+    body, fan, track, _residuals, folds, backtest = _call(forecast_page.update_forecast,
+                                                          "sample:SPX", "1d", None)
     assert "No trained model" in _text(body)
     assert fan["figure"]["data"][0]["name"] == "Close"
     assert "track record" in _text(track["figure"]).lower()
     assert "No walk-forward backtest" in _text(folds["figure"])
+    assert backtest["figure"]["data"] == [] and "once a backtest has run" in _text(backtest)
+
+
+def _decoded(values: dict[str, str]) -> np.ndarray:
+    import base64
+
+    return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")
+def test_backtest_chart_draws_the_stored_out_of_sample_forecasts(
+        app_context: flask.Flask) -> None:
+    """A real tiny walk-forward, stored as the run_backtest job stores it; the page draws its
+    predictions: actual, predicted, both bands, and a separator where fold 2 begins."""
+    from ml.evaluation import walk_forward
+    from ml.metrics import json_safe
+    from ml.models import ModelConfig
+    from webapp import loaders, services
+    from workers import jobs as job_rows
+
+    bars = loaders.get_bars("sample:SPX", "1wk").bars
+    config = ModelConfig(window_length=12, units=6, layers=1, dropout=0.0, batch_size=128,
+                         epochs=1, early_stopping_patience=1, horizon=2, seed=7)
+    report = json_safe(walk_forward(bars, config, folds=2))
+    engine = services.database()
+    job_rows.record_submitted(engine, "bt-1", "workers.tasks.run_backtest",
+                              {"symbol": "sample:SPX", "interval": "1wk"}, requested_by=None)
+    job_rows.record_finished(engine, "bt-1", "SUCCESS", result={
+        "symbol": "sample:SPX", "interval": "1wk", "config": config.to_dict(),
+        "report": report})
+
+    *_others, chart = _call(forecast_page.update_forecast, "sample:SPX", "1wk", None)
+    figure = chart["figure"]
+    traces = {trace.get("name"): trace for trace in figure["data"]}
+    assert {"Actual", "Predicted", "80% band", "95% band"} <= set(traces)
+    series = report["predictions"]
+    np.testing.assert_allclose(_decoded(traces["Actual"]["y"]), series["actual"], rtol=1e-6)
+    np.testing.assert_allclose(_decoded(traces["Predicted"]["y"]), series["predicted"],
+                               rtol=1e-6)
+    x = _decoded(traces["Actual"]["x"])
+    assert x[-1] == pd.Timestamp(series["timestamp"][-1]).value // 10**6
+    lows = [_decoded(t["y"]) for t in figure["data"] if t.get("fill") == "tonexty"]
+    assert len(lows) == 2 and all(len(low) == series["kept"] for low in lows)
+    second = series["timestamp"][series["fold"].index(2)]
+    [separator] = figure["layout"]["shapes"]
+    assert separator["x0"] == pd.Timestamp(second).value // 10**6
+    assert [a["text"] for a in figure["layout"]["annotations"]] == ["fold 2"]
+    assert chart["templates"].keys() == {"light", "dark"}
 
 
 def test_backtest_button_says_plainly_when_jobs_are_unavailable(
