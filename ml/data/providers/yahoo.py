@@ -7,6 +7,7 @@ code runs in both. yfinance failures become our named errors (``ml.data.errors``
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import warnings
@@ -36,6 +37,14 @@ HISTORY_LIMITS: dict[str, pd.Timedelta] = {
     "30m": pd.Timedelta(days=60), "1h": pd.Timedelta(days=730),
 }
 _EARLIEST = pd.Timestamp("1950-01-01", tz="UTC")
+
+
+@functools.cache
+def _process_session() -> Any:
+    """The real HTTP session of this process (cookie and crumb survive between fetches)."""
+    from yfinance._http import new_session  # yfinance's own factory (pinned 1.7.0)
+
+    return new_session()
 
 
 class YahooProvider(Provider):
@@ -81,8 +90,9 @@ class YahooProvider(Provider):
 
     def extract(self, query: Query) -> Any:
         yf = self._prepare_yfinance()
-        # No session given: yfinance keeps its own process-wide one (cookie and crumb with it).
-        ticker = yf.Ticker(query.ref.key, session=self._session)
+        # yfinance keeps ONE process-wide session in a singleton and swaps it for whatever a
+        # caller passes, so always pass ours: a replay session used once must not stay behind.
+        ticker = yf.Ticker(query.ref.key, session=self._session or _process_session())
         kwargs: dict[str, Any] = {"interval": query.interval, "auto_adjust": False,
                                   "actions": False, "prepost": False, "repair": False,
                                   "timeout": self.timeout_s}
