@@ -200,12 +200,19 @@ class WorkerProcess:
 
 @pytest.fixture(scope="session")
 def worker_services(redis_server: PrivateRedis,
-                    tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Settings shared by the session's worker and the test process's Celery client."""
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """Settings shared by the session's worker and the test process's Celery client.
+
+    The session worker gets a Redis of its own: on the shared ``redis_server`` it would take
+    tasks that other tests send to their own workers (with other databases), and their
+    ``flushall`` would empty its queues.
+    """
     var_dir = tmp_path_factory.mktemp("var")
     database_url = f"sqlite:///{var_dir / 'foresight.db'}"
     upgrade_to_head(make_engine(database_url))
-    return {"redis_url": redis_server.url, "database_url": database_url, "var_dir": var_dir}
+    own_redis = PrivateRedis(data_dir=var_dir / "redis", append_only=False).start()
+    yield {"redis_url": own_redis.url, "database_url": database_url, "var_dir": var_dir}
+    own_redis.stop()
 
 
 @pytest.fixture(scope="session")
@@ -246,7 +253,7 @@ class WebProcess:
         self._log = log_path.open("ab")
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(workers), "--threads", "4", "--timeout", "60",
-                   "webapp.app:server"]
+                   "--limit-request-line", "8190", "webapp.app:server"]
         self.process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT,
                                         stdout=self._log, stderr=subprocess.STDOUT)
 
@@ -292,6 +299,25 @@ def web_server(worker_services: dict[str, object], celery_worker: WorkerProcess,
     web.wait_ready()
     yield web
     web.stop()
+
+
+# --- browser ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the session (a second sync Playwright would clash)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    if executable is None:
+        pytest.fail("chromium is not installed: scripts/install-system-deps installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
 
 
 # --- market data -----------------------------------------------------------------------------

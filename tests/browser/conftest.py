@@ -1,4 +1,5 @@
-"""Headless Chromium (Debian's, driven by Playwright) for tests that look at pages as users do.
+"""Helpers for tests that look at pages as users do (the ``browser`` fixture is in
+tests/conftest.py, shared by every folder: only one Playwright may run per process).
 
 Every page fixture records console errors and failed requests; a test that produced any fails,
 which is how a CDN link or a broken callback gets caught.
@@ -27,19 +28,6 @@ def chromium_path() -> str | None:
         if found:
             return found
     return None
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    if executable is None:
-        pytest.fail("chromium is not installed: scripts/install-system-deps installs it")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class PageProblems(list[str]):

@@ -3,15 +3,11 @@ bad in the console; a viewer sees the refusal, not the controls."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.browser.conftest import (
-    CHROMIUM_ARGS,
     VIEWPORTS,
     PageProblems,
-    chromium_path,
     open_page,
     screenshot,
 )
@@ -20,17 +16,10 @@ from tests.webapp.accounts.conftest import PASSWORD, Stack, fake_model_version
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    if executable is None:
-        pytest.fail("chromium is not installed: scripts/install-system-deps installs it")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser: object) -> object:
+    """The session's Chromium (tests/conftest.py)."""
+    return browser
 
 
 def _log_in(page: object, stack: Stack, username: str, next_path: str) -> None:
