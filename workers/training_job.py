@@ -54,17 +54,34 @@ def train(task: Any, symbol: str, interval: str, config: dict[str, Any] | None =
     task.check_cancelled()
     result = _fit(task, loaded.bars, model_config, symbol, interval)
     task.progress({"phase": "evaluating", "epoch": result.history.epochs_run,
-                   "epochs": model_config.epochs})
+                   "epochs": model_config.epochs, "history": loss_history(result.history)})
     return _evaluate_and_register(task, symbol, interval, loaded, result)
+
+
+MAX_HISTORY_POINTS = 500
+
+
+def loss_history(history: Any) -> list[list[float | None]]:
+    """``[[epoch, loss, val_loss], ...]`` from a fit's history, for progress reports."""
+    val_losses = list(history.val_loss) + [None] * len(history.loss)
+    return [[float(epoch), _finite(loss), _finite(val_losses[epoch - 1])]
+            for epoch, loss in enumerate(history.loss, start=1)][-MAX_HISTORY_POINTS:]
 
 
 def _fit(task: Any, bars: Any, model_config: Any, symbol: str, interval: str) -> Any:
     from ml.training import fit_forecaster
 
     client, key = redis_client(), locks.training_lock_key(symbol, interval)
+    # Every epoch so far rides along with each report: a page that polls less often than
+    # epochs end still draws the whole loss curve.
+    history: list[list[float | None]] = []
 
     def on_progress(info: dict[str, Any]) -> None:
-        task.progress({name: _finite(value) for name, value in info.items()})
+        if info.get("loss") is not None and info.get("epoch") is not None:
+            history.append([_finite(info["epoch"]), _finite(info["loss"]),
+                            _finite(info.get("val_loss"))])
+        task.progress({**{name: _finite(value) for name, value in info.items()},
+                       "history": history[-MAX_HISTORY_POINTS:]})
         if client is not None:
             _keep_lock(client, key, task.request.id)
 
@@ -101,7 +118,7 @@ def _evaluate_and_register(task: Any, symbol: str, interval: str, loaded: Any,
                              bars=loaded.bars, metrics=metrics, promote=decision.promote)
     job_rows.record_progress(engine(), task.request.id, {
         "phase": "registered", "version_id": info.id, "epoch": result.history.epochs_run,
-        "epochs": result.forecaster.config.epochs})
+        "epochs": result.forecaster.config.epochs, "history": loss_history(result.history)})
     logger.info("job %s registered %s %s v%d (%s)", task.request.id, symbol, interval,
                 info.version, decision.reason)
     return {"version_id": info.id, "version": info.version, "promoted": info.active,

@@ -125,8 +125,11 @@ def jobs_table(rows: list[dict[str, Any]]) -> Any:
 
 def curve_points(points: list[list[float | None]], progress: dict[str, Any]
                  ) -> list[list[float | None]]:
-    """Append the epoch of ``progress`` to ``points`` when it is new (polling sees each
-    epoch at most once, the worker only reports the latest)."""
+    """The loss curve so far: the worker's own ``history`` when it sends one (every epoch,
+    however rarely the page polls), else ``points`` plus the epoch of ``progress`` if new."""
+    history = progress.get("history")
+    if isinstance(history, list) and history and len(history) >= len(points):
+        return [list(point)[:3] for point in history if isinstance(point, list | tuple)][-1000:]
     epoch = progress.get("epoch")
     if not isinstance(epoch, int | float) or progress.get("loss") is None:
         return points
