@@ -154,6 +154,8 @@ def models() -> Response:
 
     params.allowed_query(["symbol", "interval", "metrics"])
     symbol_text = params.request.args.get("symbol")
+    if symbol_text is not None and not symbol_text.strip():
+        raise invalid("symbol", "must not be empty; leave it out to list every symbol")
     symbol = canonical_symbol(symbol_text) if symbol_text else None
     interval = params.interval(default="") if "interval" in params.request.args else None
     metrics = params.request.args.get("metrics", "false").lower()

@@ -58,10 +58,21 @@ def _fuzz(operation: schemathesis.APIOperation, mode: schemathesis.GenerationMod
             case.call_and_validate(base_url=f"{stack.url}/api/v1", headers=headers,
                                    excluded_checks=excluded)
         except (AssertionError, FailureGroup) as error:  # schemathesis' check failures
-            failures.append(f"{mode.value} {operation.label}: {str(error)[:1500]}")
+            text = str(error)
+            if _only_missing_auth(text):
+                return
+            failures.append(f"{mode.value} {operation.label}: {text[:1500]}")
 
     run()
     return failures
+
+
+def _only_missing_auth(text: str) -> bool:
+    """A negative case whose point was a missing Authorization header: this harness always
+    sends the token, so the server rightly accepts it. Refusing unauthenticated callers is
+    tested in test_api_routes (401 for every route), not here."""
+    return "violates `required` (was Authorization)" in text and "[200]" in text \
+        and "distinct failures" not in text
 
 
 def test_the_api_keeps_its_openapi_promises(fuzz_stack: Stack) -> None:

@@ -76,6 +76,7 @@ def test_history_serves_the_cache_with_limits_and_ranges(market: Stack) -> None:
     ("/predict/sample:SPX", {"horizon": "999"}, "horizon"),
     ("/predict/sample:SPX", {"horizon": "9"}, "horizon"),
     ("/models", {"interval": "7m"}, "interval"),
+    ("/models", {"symbol": ""}, "symbol"),
 ])
 def test_bad_input_is_422_naming_the_field(market: Stack, path: str, params: dict[str, str],
                                            field: str) -> None:
