@@ -45,9 +45,5 @@ def celery_client() -> Celery:
 @functools.cache
 def redis_client() -> redis.Redis | None:
     """Redis for pub/sub and health; ``None`` in fallback mode."""
-    settings = worker_settings()
-    if settings.mode != "redis":
-        return None
-    return redis.Redis.from_url(settings.redis_db_url(settings.broker_db),
-                                socket_timeout=settings.broker_timeout_s,
-                                socket_connect_timeout=settings.broker_timeout_s)
+    client: redis.Redis | None = worker_settings().make_redis_client()
+    return client

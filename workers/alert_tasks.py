@@ -28,7 +28,7 @@ from ml.db.schema import alert_events, delivery_attempts, notification_deliverie
 from ml.settings import load_settings, settings_config
 from workers.celery_app import app
 from workers.channels import ChannelError, send
-from workers.settings import core_settings, worker_settings
+from workers.settings import core_settings
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +67,10 @@ def engine() -> Engine:
     return open_database(_engine_url())
 
 
-@functools.cache
 def _publisher() -> Any:
-    settings = worker_settings()
-    if settings.mode != "redis":
-        return None
-    import redis
+    from workers.runtime import redis_client
 
-    return redis.Redis.from_url(settings.redis_db_url(settings.broker_db),
-                                socket_timeout=settings.broker_timeout_s,
-                                socket_connect_timeout=settings.broker_timeout_s)
+    return redis_client()
 
 
 # --- one delivery attempt --------------------------------------------------------------------

@@ -59,15 +59,7 @@ def redis_client() -> Any:
     """Redis (broker database: locks and latest forecasts); None in fallback mode."""
     from workers.settings import worker_settings
 
-    settings = worker_settings()
-    if settings.mode != "redis":
-        return None
-    import redis
-
-    return redis.Redis.from_url(settings.redis_db_url(settings.broker_db),
-                                socket_timeout=settings.broker_timeout_s,
-                                socket_connect_timeout=settings.broker_timeout_s,
-                                health_check_interval=10)
+    return worker_settings().make_redis_client()
 
 
 def lock_ttl_s() -> float:

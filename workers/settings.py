@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
 
@@ -45,6 +47,21 @@ class WorkerSettings(BaseSettings):
     def visibility_timeout_s(self) -> int:
         # Longer than the hard limit, or Redis hands a still-running task to another worker.
         return self.task_time_limit_s + self.visibility_margin_s
+
+    def make_redis_client(self) -> Any:
+        """A Redis client on the broker database with our timeouts; None in fallback mode.
+
+        Callers keep one per process (``workers.runtime.redis_client``,
+        ``webapp.services.redis_client``).
+        """
+        if self.mode != "redis":
+            return None
+        import redis
+
+        return redis.Redis.from_url(self.redis_db_url(self.broker_db),
+                                    socket_timeout=self.broker_timeout_s,
+                                    socket_connect_timeout=self.broker_timeout_s,
+                                    health_check_interval=10)
 
     def redis_db_url(self, db: int) -> str:
         base = self.redis_url.rstrip("/")
