@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -160,7 +161,28 @@ def service_env(*, redis_url: str, database_url: str, var_dir: Path) -> dict[str
     return env
 
 
-class WorkerProcess:
+class ChildProcess:
+    """A service the tests run as a real child process, logging to a file."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _log: Any
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout_s: float = 20.0) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+class WorkerProcess(ChildProcess):
     """A real ``celery worker`` child process."""
 
     def __init__(self, env: dict[str, str], log_path: Path, name: str,
@@ -184,18 +206,6 @@ class WorkerProcess:
             time.sleep(0.1)
         raise RuntimeError(f"worker not ready after {timeout_s}s:\n{self.log()}")
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self, timeout_s: float = 20.0) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
 
 
 @pytest.fixture(scope="session")
@@ -241,7 +251,7 @@ def celery_client(worker_services: dict[str, object]):  # type: ignore[no-untype
     app.close()
 
 
-class WebProcess:
+class WebProcess(ChildProcess):
     """A real gunicorn serving ``webapp.app:server`` on a free loopback port."""
 
     def __init__(self, env: dict[str, str], log_path: Path, workers: int = 1) -> None:
@@ -274,18 +284,6 @@ class WebProcess:
                 time.sleep(0.2)
         raise RuntimeError(f"web not ready after {timeout_s}s:\n{self.log()}")
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
 
 
 @pytest.fixture(scope="session")
