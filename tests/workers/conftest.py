@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from ml.db import make_engine, upgrade_to_head
+from ml.db.schema import model_versions
 from ml.settings import CoreSettings
 from ops.redis_server import PrivateRedis
 from tests.conftest import WorkerProcess, service_env
+from workers import jobs as job_rows
 from workers.settings import WorkerSettings
 
 # Short limits so a killed worker's task is delivered again within seconds, a tiny backoff,
@@ -113,6 +115,20 @@ def web_jobs(stack: JobsStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
     yield jobs
     for cached in caches:
         cached.cache_clear()
+
+
+def version_count(stack: JobsStack, symbol: str) -> int:
+    """Registry versions of ``symbol`` in the stack's database."""
+    with stack.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(model_versions)
+                                      .where(model_versions.c.symbol == symbol)).scalar())
+
+
+def job_row(stack: JobsStack, job_id: str) -> dict[str, Any]:
+    """The job's database row; failing the test when there is none."""
+    row = job_rows.get_job(stack.engine, job_id)
+    assert row is not None, f"no job row for {job_id}"
+    return row
 
 
 def wait_for(predicate: Callable[[], Any], timeout_s: float, what: str,

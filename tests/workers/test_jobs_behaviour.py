@@ -19,24 +19,12 @@ import pytest
 from sqlalchemy import delete, func, insert, select
 
 from ml import registry
-from ml.db.schema import forecasts, jobs, model_drift, model_versions
-from tests.workers.conftest import TINY_CONFIG, JobsStack, wait_for
+from ml.db.schema import forecasts, jobs, model_drift
+from tests.workers.conftest import TINY_CONFIG, JobsStack, job_row, version_count, wait_for
 from workers import jobs as job_rows
 from workers.submit import JobsUnavailable, submit_job
 
 pytestmark = pytest.mark.slow
-
-
-def _versions(stack: JobsStack, symbol: str) -> int:
-    with stack.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(model_versions)
-                                      .where(model_versions.c.symbol == symbol)).scalar())
-
-
-def _row(stack: JobsStack, job_id: str) -> dict[str, Any]:
-    row = job_rows.get_job(stack.engine, job_id)
-    assert row is not None, f"no job row for {job_id}"
-    return row
 
 
 def _finished(stack: JobsStack, job_id: str, timeout_s: float = 120) -> dict[str, Any]:
@@ -138,7 +126,7 @@ def test_backtest_runs_walk_forward_on_the_training_queue(stack: JobsStack, work
     assert {len(series[key]) for key in ("timestamp", "fold", "actual", "predicted",
                                          "lower_80", "upper_95")} == {series["kept"]}
     assert series["fold"][-1] == 2 and series["timestamp"][-1] > report["period"]["last"]
-    assert _versions(stack, "sample:SPX") == 2  # a backtest registers nothing
+    assert version_count(stack, "sample:SPX") == 2  # a backtest registers nothing
 
 
 def test_unknown_symbol_fails_once_with_its_message_and_no_registry_trace(
@@ -149,7 +137,7 @@ def test_unknown_symbol_fails_once_with_its_message_and_no_registry_trace(
     assert row["state"] == "FAILURE"
     assert "NOSUCH" in row["error"]
     assert row["attempts"] == 1
-    assert _versions(stack, "sample:NOSUCH") == 0
+    assert version_count(stack, "sample:NOSUCH") == 0
     assert client.AsyncResult(job_id).state == "FAILURE"
 
 
@@ -176,7 +164,7 @@ def test_cancelled_training_stops_between_batches(stack: JobsStack, worker_a: An
     row = _finished(stack, job_id, timeout_s=30)
     assert row["state"] == "CANCELLED"
     assert row["progress"]["epoch"] < 2000
-    assert _versions(stack, "sample:GOOG") == 0
+    assert version_count(stack, "sample:GOOG") == 0
     assert web_jobs.job_status(job_id)["state"] == "CANCELLED"
     assert web_jobs.cancel(job_id) is False  # already finished
     # The lock is free again: a new training of the pair gets a new job.
@@ -254,7 +242,7 @@ def test_burst_of_fifty_mixed_tasks_on_two_workers_runs_each_once(
             stored = connection.execute(select(func.count()).select_from(forecasts)).scalar()
         assert sorted(attempts) == sorted(ids)
         assert set(attempts.values()) == {1}, Counter(attempts.values())
-        workers = Counter(_row(stack, i)["worker"].split("@")[0] for i in ids)
+        workers = Counter(job_row(stack, i)["worker"].split("@")[0] for i in ids)
         assert set(workers) == {"alpha", "beta"}, workers
         assert stored >= 1  # predictions of one origin bar stored once (idempotent)
     finally:
@@ -298,7 +286,7 @@ def test_job_status_repairs_a_row_whose_worker_could_not_write(stack: JobsStack,
     assert listed["state"] == "FAILURE"
     status = web_jobs.job_status("killed-by-limit")
     assert status["state"] == "FAILURE" and "TimeLimitExceeded" in status["error"]
-    assert _row(stack, "killed-by-limit")["state"] == "FAILURE"
+    assert job_row(stack, "killed-by-limit")["state"] == "FAILURE"
     assert web_jobs.job_status("no-such-job") == {"id": "no-such-job", "state": "UNKNOWN"}
 
 
@@ -325,13 +313,13 @@ def test_training_survives_a_redis_restart_and_takes_its_lock_again(
     config = dict(TINY_CONFIG, epochs=3000, batch_size=32)
     job_id = web_jobs.submit("train_model", {"symbol": "sample:GOOG", "interval": "1d",
                                              "config": config}, "judy")
-    wait_for(lambda: (_row(stack, job_id)["progress"] or {}).get("epoch"), 90, "an epoch")
+    wait_for(lambda: (job_row(stack, job_id)["progress"] or {}).get("epoch"), 90, "an epoch")
     stack.redis.restart()
     key = training_lock_key("sample:GOOG", "1d")
     with redis.Redis.from_url(stack.redis.url) as connection:
         connection.delete(key)  # as if Redis had come back empty
-        epoch = _row(stack, job_id)["progress"]["epoch"]
-        wait_for(lambda: _row(stack, job_id)["progress"]["epoch"] > epoch + 2, 60,
+        epoch = job_row(stack, job_id)["progress"]["epoch"]
+        wait_for(lambda: job_row(stack, job_id)["progress"]["epoch"] > epoch + 2, 60,
                  "training to go on after the restart")
         assert holder(connection, key) == job_id
     assert web_jobs.submit("train_model", {"symbol": "sample:GOOG", "interval": "1d",

@@ -8,12 +8,17 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from ml.db.schema import model_versions
 from tests.conftest import PROJECT_ROOT
 from tests.workers.conftest import LIMITS as DEFAULT_LIMITS
-from tests.workers.conftest import TINY_CONFIG, JobsStack, kill_tree, wait_for
+from tests.workers.conftest import (
+    TINY_CONFIG,
+    JobsStack,
+    job_row,
+    kill_tree,
+    version_count,
+    wait_for,
+)
 from workers import jobs as job_rows
 from workers.submit import submit_job
 
@@ -25,18 +30,6 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "jobs"
 # compile on a busy machine (this module runs after test_jobs_behaviour warmed the cache).
 LIMITS = dict(DEFAULT_LIMITS, FORESIGHT_TASK_SOFT_TIME_LIMIT_S="40",
               FORESIGHT_TASK_TIME_LIMIT_S="45", FORESIGHT_VISIBILITY_MARGIN_S="2")
-
-
-def _versions(stack: JobsStack, symbol: str) -> int:
-    with stack.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(model_versions)
-                                      .where(model_versions.c.symbol == symbol)).scalar())
-
-
-def _row(stack: JobsStack, job_id: str) -> dict[str, Any]:
-    row = job_rows.get_job(stack.engine, job_id)
-    assert row is not None, f"no job row for {job_id}"
-    return row
 
 
 def test_killed_worker_training_is_redelivered_and_registered_once(
@@ -52,30 +45,30 @@ def test_killed_worker_training_is_redelivered_and_registered_once(
                                 {"symbol": symbol, "interval": "1h", "config": config},
                                 "test", lock_ttl_s=60).job_id
         def under_way() -> bool:
-            row = _row(stack, job_id)
+            row = job_row(stack, job_id)
             assert row["state"] not in job_rows.FINISHED_STATES, (row, first.log()[-3000:])
             return bool((row["progress"] or {}).get("epoch"))
 
         wait_for(under_way, 180, "training to be under way")
-        at_kill = _row(stack, job_id)
+        at_kill = job_row(stack, job_id)
         killed = kill_tree(first.process.pid)
         killed_at = time.monotonic()
         first.process.wait()
     finally:
         first.stop()
     assert at_kill["state"] == "PROGRESS" and at_kill["attempts"] == 1
-    assert _versions(stack, symbol) == 0
+    assert version_count(stack, symbol) == 0
     second = stack.worker("rescuer", queues="training")
     try:
-        row = wait_for(lambda: _row(stack, job_id)["state"] in job_rows.FINISHED_STATES
-                       and _row(stack, job_id), 180, "the redelivered job", every_s=0.2)
+        row = wait_for(lambda: job_row(stack, job_id)["state"] in job_rows.FINISHED_STATES
+                       and job_row(stack, job_id), 180, "the redelivered job", every_s=0.2)
     finally:
         second.stop()
     recovered_s = time.monotonic() - killed_at
     assert row["state"] == "SUCCESS", row
     assert row["attempts"] == 2
     assert row["worker"].startswith("rescuer@")
-    assert _versions(stack, symbol) == 1
+    assert version_count(stack, symbol) == 1
     assert job_id in second.log()
     _keep_excerpt(job_id, at_kill, killed, recovered_s, row, first.log(), second.log())
 
