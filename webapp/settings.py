@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
@@ -22,3 +24,6 @@ class WebSettings(BaseSettings):
     secret_key: SecretStr = Field(default=SecretStr(""))
     health_timeout_s: float = Field(default=1.0, gt=0, le=10)
     cache_timeout_s: int = Field(default=300, ge=0)
+    plotly_bundle: Path | None = Field(
+        default=None, description="partial plotly.js built by scripts/build-plotly; default "
+        "<virtual environment>/share/foresight/plotly-foresight.min.js")

@@ -61,7 +61,17 @@ def problems() -> Iterator[PageProblems]:
     assert not found, "browser reported problems:\n" + "\n".join(found)
 
 
+# Each drawn trace whose type plotly.js does not know (say, one missing from the partial bundle,
+# webapp/plotly_bundle/entry.js) silently becomes an empty scatter; list them.
+UNKNOWN_TRACES = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd =>
+  (gd._fullData || []).filter(t => t._input && t._input.type && t._input.type !== t.type)
+    .map(t => t._input.type))"""
+
+
 def screenshot(page: object, name: str) -> Path:
+    """Save a screenshot, after checking every drawn trace kept its type."""
+    unknown = page.evaluate(UNKNOWN_TRACES)  # type: ignore[attr-defined]
+    assert not unknown, f"trace types plotly.js does not know on {name}: {sorted(set(unknown))}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
