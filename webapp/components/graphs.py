@@ -29,12 +29,16 @@ def data_id(name: str) -> dict[str, str]:
     return {"type": ids.FIG_DATA, "name": name}
 
 
-def themed_graph(name: str, *, min_height: int = 320, class_name: str = "") -> list[Any]:
-    """A figure store and its graph (inside a loading spinner), drawn in the current theme."""
+def themed_graph(name: str, *, min_height: int = 320, class_name: str = "",
+                 payload: dict[str, Any] | None = None) -> list[Any]:
+    """A figure store and its graph (inside a loading spinner), drawn in the current theme.
+
+    ``payload`` (a ``figure_payload``) fills the store at once, for graphs a callback creates.
+    """
     graph = dcc.Graph(id=graph_id(name), config=GRAPH_CONFIG,
                       className=f"themed-graph graph-{name} {class_name}".strip(),
                       style={"minHeight": f"{min_height}px"})
-    return [dcc.Store(id=data_id(name)),
+    return [dcc.Store(id=data_id(name), data=payload),
             dcc.Loading(graph, type="default", delay_show=150,
                         parent_className="graph-loading")]
 

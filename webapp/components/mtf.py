@@ -34,7 +34,7 @@ def mtf_figure(bars: pd.DataFrame, symbol: str, interval: str) -> dict[str, Any]
     }], "layout": {
         "height": 300, "title": {"text": f"{symbol} · {interval}", "x": 0.02,
                                  "font": {"size": 13}},
-        "margin": {"l": 10, "r": 10, "t": 36, "b": 24}, "dragmode": "pan",
+        "margin": {"l": 10, "r": 10, "t": 36, "b": 36}, "dragmode": "pan",
         "hovermode": "x", "uirevision": f"mtf-{interval}", "meta": {"fit_axes": ["yaxis"]},
         "xaxis": {"type": "date", "rangeslider": {"visible": False}, "showspikes": True,
                   "spikemode": "across", "spikethickness": 1, "spikedash": "dot"},

@@ -161,12 +161,17 @@ def _chart_tab() -> html.Div:
 
 
 def _mtf_tab() -> html.Div:
-    columns = [dbc.Col(themed_graph(f"mtf-{n}", min_height=300), xs=12, lg=4)
-               for n in range(MTF_PANELS)]
+    # The panels are created when the tab is first opened: three empty graphs drawn behind a
+    # hidden tab cost the Market page's first chart about 0.15 s (docs/ui.md).
     return html.Div([
         html.Div("The same symbol at coarser intervals; zooming one zooms the others.",
                  className="small text-body-secondary my-2"),
-        dbc.Row(columns, className="g-2", id=ids.MARKET_MTF)])
+        dbc.Row([], className="g-2", id=ids.MARKET_MTF)])
+
+
+def mtf_columns(payloads: list[dict[str, Any]]) -> list[Any]:
+    return [dbc.Col(themed_graph(f"mtf-{n}", min_height=300, payload=payload), xs=12, lg=4)
+            for n, payload in enumerate(payloads)]
 
 
 # --- indicators: pick, parameters, add, remove -----------------------------------------------
@@ -480,12 +485,11 @@ def replay_step(_ticks: int, state: dict[str, Any] | None) -> tuple[Any, ...]:
 
 # --- multi-timeframe ---------------------------------------------------------------------------
 
-@callback(*[Output({"type": ids.FIG_DATA, "name": f"mtf-{n}"}, "data")
-            for n in range(MTF_PANELS)],
+@callback(Output(ids.MARKET_MTF, "children"),
           Input(ids.MARKET_TABS, "active_tab"),
           Input(ids.MARKET_SYMBOL, "value"), Input(ids.MARKET_INTERVAL, "value"),
           prevent_initial_call=True)
-def update_mtf(tab: str, symbol: str | None, interval: str | None) -> tuple[Any, ...]:
+def update_mtf(tab: str, symbol: str | None, interval: str | None) -> list[Any]:
     if tab != "mtf":
         raise PreventUpdate  # drawn only when looked at
     symbol = (symbol or "").strip() or DEFAULT_SYMBOL
@@ -507,7 +511,7 @@ def update_mtf(tab: str, symbol: str | None, interval: str | None) -> tuple[Any,
         "no other interval for this source"
     while len(payloads) < MTF_PANELS:
         payloads.append(figure_payload(empty_figure(message, 300)))
-    return tuple(payloads)
+    return mtf_columns(payloads)
 
 
 clientside_callback(

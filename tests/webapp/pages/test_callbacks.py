@@ -93,7 +93,10 @@ def test_live_step_sends_only_the_new_bars(app_context: flask.Flask) -> None:
 
 
 def test_mtf_panels_use_coarser_intervals(app_context: flask.Flask) -> None:
-    payloads = _call(home.update_mtf, "mtf", "sample:EURUSD", "1h")
+    columns = _call(home.update_mtf, "mtf", "sample:EURUSD", "1h")
+    # Each column holds the panel's figure store (already filled) and its graph.
+    payloads = [column.children[0].data for column in columns]
+    assert [column.children[0].id["name"] for column in columns] == ["mtf-0", "mtf-1", "mtf-2"]
     titles = [p["figure"]["layout"].get("title", {}).get("text", "") for p in payloads]
     assert titles == ["sample:EURUSD · 1h", "sample:EURUSD · 4h", "sample:EURUSD · 1d"]
 
