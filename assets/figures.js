@@ -11,17 +11,27 @@
   // Phones: no legend crowding the range buttons, smaller margins and fonts.
   function compact(layout) {
     if (window.innerWidth >= NARROW) return layout;
+    const margin = Object.assign({}, layout.margin || {}, { l: 4, r: 4 });
+    const meta = layout.meta || {};
     const out = Object.assign({}, layout, {
-      margin: Object.assign({}, layout.margin || {}, { l: 4, r: 4 }),
+      margin: margin,
       font: Object.assign({}, layout.font || {}, { size: 10 }),
     });
-    if (layout.legend && layout.legend.orientation === "h") out.showlegend = false;
+    if (layout.legend && layout.legend.orientation === "h") {
+      out.showlegend = false;
+      // The market chart's margins are pre-settled (market_chart.settled_margins): keep them,
+      // scaled to the smaller font, so automargin need not redraw.
+      if (meta.top_without_legend !== undefined) {
+        margin.t = meta.top_without_legend;
+        margin.r = Math.ceil((layout.margin || {}).r * 0.875);
+      }
+    }
     if (layout.title && layout.title.text) out.title = Object.assign({}, layout.title, { font: { size: 12 } });
     return out;
   }
 
   const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u1: Uint8Array };
-  const FIRST_PAINT_CANDLES = 400;  // drawn first; the older ones follow right after
+  const FIRST_PAINT_CANDLES = 320;  // the first view's 300 bars and a few more; the rest follows
   const latest = {};  // graph id -> newest payload, so a stale full redraw is skipped
 
   function decode(value) {

@@ -13,7 +13,12 @@ from ml.indicators import compute
 from tests.conftest import make_ohlcv
 from webapp.components.graphs import figure_payload
 from webapp.components.indicator_choice import parse_tokens
-from webapp.components.market_chart import INITIAL_BARS, ForecastBands, build_market_figure
+from webapp.components.market_chart import (
+    INITIAL_BARS,
+    ForecastBands,
+    build_market_figure,
+    settled_margins,
+)
 
 FIVE = "sma:period=50,ema:period=20,bbands:period=20:stddev=2,rsi:period=14,macd"
 
@@ -87,3 +92,26 @@ def test_forecast_fan_starts_at_last_close() -> None:
 def test_no_bars_is_an_error() -> None:
     with pytest.raises(ValueError, match="no bars"):
         build_market_figure(make_ohlcv(10).iloc[:0])
+
+
+@pytest.mark.parametrize(("price_top", "decimals", "entries", "title", "expected"), [
+    (3032.84, 2, 9, "", {"l": 10, "r": 64, "t": 77, "b": 30}),  # measured at 1,400 px
+    (819.07, 2, 1, "", {"l": 10, "r": 53, "t": 39, "b": 30}),
+    (1.2345, 4, 2, "", {"l": 10, "r": 53, "t": 39, "b": 30}),
+    (2964.68, 2, 0, "SPX", {"l": 10, "r": 64, "t": 40, "b": 30}),
+])
+def test_margins_are_the_ones_automargin_settles_on(price_top: float, decimals: int,
+                                                     entries: int, title: str,
+                                                     expected: dict[str, int]) -> None:
+    """Figures measured in Chromium (tests/browser/test_page_scripts.py checks them drawn)."""
+    assert settled_margins(price_top, decimals, entries, title) == expected
+
+
+def test_market_figure_asks_for_the_settled_margins() -> None:
+    _bars, market = _figure(tokens="sma:period=50,rsi:period=14")
+    layout = market.figure["layout"]
+    top = layout["yaxis"]["range"][1]
+    shown = sum(1 for t in market.figure["data"] if t.get("showlegend", True))
+    assert shown == 2  # the SMA and the RSI lines; candles and volume stay out of the legend
+    assert layout["margin"] == settled_margins(top, 2, shown, "")
+    assert layout["meta"]["top_without_legend"] == 30
