@@ -17,9 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TOKENS = ["sma:period=50", "ema:period=20", "bbands:period=20:stddev=2", "rsi:period=14",
@@ -29,7 +27,6 @@ SYMBOL, INTERVAL = "sample:SPX", "1d"
 PROBE = """
 import json, shutil, statistics, sys, time
 from pathlib import Path
-from typing import Any
 import webapp.app as web
 from webapp import services
 from ml.data import load_bars
@@ -93,30 +90,6 @@ def server_times(var_dir: Path) -> dict[str, object]:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def _free_port() -> int:
-    from ops.redis_server import free_port
-
-    return free_port()
-
-
-def _start_web(var_dir: Path, name: str, extra_env: dict[str, str]) -> tuple[int, Any, Any]:
-    port = _free_port()
-    log = (var_dir / f"web-{name}.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                               "--workers", "1", "--threads", "4", "webapp.app:server"],
-                              cwd=PROJECT_ROOT, env={**_env(var_dir), **extra_env}, stdout=log,
-                              stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return port, server, log
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
-
-
 # The app as installed (partial plotly.js when scripts/build-plotly built it), and the same app
 # made to serve the full plotly.js, as it does where npm is missing.
 SERVERS = {"": {}, "full_plotly": {"FORESIGHT_PLOTLY_BUNDLE": "/nonexistent/plotly.min.js"}}
@@ -136,32 +109,38 @@ def browser_times(var_dir: Path, repeats: int = 9) -> dict[str, dict[str, float]
 
     "chart" is the first paint (the most recent 320 candles, which hold the first view), timed
     by the page's own clock from navigation start; "wall" is the same moment seen from the
-    test driver, from the ``goto`` call to Playwright noticing the candles, which adds the
-    browser's set-up of the navigation and the driver's polling (about 0.5 s here). "full" is
+    test driver, from the ``goto`` call to Playwright noticing the candles: later, because the
+    full history is drawn right after the first paint in one long task and the driver's answer
+    waits for it. "full" is
     when all 5,031 candles are in the chart (driver's clock). Visits to the servers alternate,
     so a busy moment of the machine hits both alike.
     """
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+    from tests.conftest import WebProcess
 
     query = f"?symbol={SYMBOL}&interval={INTERVAL}&ind={','.join(TOKENS)}"
-    started_servers = {name: _start_web(var_dir, name or "app", env)
-                       for name, env in SERVERS.items()}
+    servers: dict[str, WebProcess] = {}
     samples: dict[str, list[float]] = {name: [] for name in SERVERS}
     wall_samples: dict[str, list[float]] = {name: [] for name in SERVERS}
     full_samples: dict[str, list[float]] = {name: [] for name in SERVERS}
     try:
+        for name, env in SERVERS.items():
+            servers[name] = WebProcess({**_env(var_dir), **env},
+                                       var_dir / f"web-{name or 'app'}.log")
+        for server in servers.values():
+            server.wait_ready()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(),
                                                  args=CHROMIUM_ARGS)
             for attempt in range(repeats + 1):
-                for name, (port, _server, _log) in started_servers.items():
+                for name, server in servers.items():
                     context = browser.new_context(viewport={"width": 1440, "height": 900})
                     page = context.new_page()
                     page.add_init_script(MARK_CHART)
                     started = time.perf_counter()
-                    page.goto(f"http://127.0.0.1:{port}/{query}")
+                    page.goto(f"{server.url}/{query}")
                     page.wait_for_selector(CHART, timeout=60_000)
                     wall = time.perf_counter() - started
                     page.wait_for_function(
@@ -177,10 +156,8 @@ def browser_times(var_dir: Path, repeats: int = 9) -> dict[str, dict[str, float]
                     context.close()
             browser.close()
     finally:
-        for _port, server, log in started_servers.values():
-            server.terminate()
-            server.wait(timeout=20)
-            log.close()
+        for server in servers.values():
+            server.stop()
     return {name: {"median": statistics.median(samples[name]), "max": max(samples[name]),
                    "wall_median": statistics.median(wall_samples[name]),
                    "full_median": statistics.median(full_samples[name])}
