@@ -120,7 +120,7 @@ def build_market_figure(bars: pd.DataFrame,
     price_top = layout["yaxis"].get("range", [0.0, float(bars["high"].max())])[1]
     legend_entries = sum(1 for trace in data if trace.get("showlegend", True))
     layout["margin"] = settled_margins(price_top, decimals, legend_entries, title)
-    layout["meta"]["top_without_legend"] = 40 if title else 30
+    layout["meta"]["top_without_legend"] = _top_without_legend(title)
     return MarketFigure({"data": data, "layout": layout}, plan)
 
 
@@ -135,10 +135,14 @@ def settled_margins(price_top: float, decimals: int, legend_entries: int,
     plus ticks); one legend row adds 9 px on top, two add 47 px. ``meta.top_without_legend``
     is the top margin phones use, which hide the legend (``assets/figures.js``).
     """
-    top = 40 if title else 30
     label = f"{price_top:,.{decimals}f}"
     legend = 0 if legend_entries == 0 else 9 if legend_entries <= 2 else 47
-    return {"l": 10, "r": 20 + round(5.5 * len(label)), "t": top + legend, "b": 30}
+    return {"l": 10, "r": 20 + round(5.5 * len(label)),
+            "t": _top_without_legend(title) + legend, "b": 30}
+
+
+def _top_without_legend(title: str) -> int:
+    return 40 if title else 30
 
 
 def fit_y_ranges(data: list[dict[str, Any]], layout: dict[str, Any], axes: list[str],
@@ -272,7 +276,6 @@ def _layout(rows: list[tuple[float, float]], panels: list[tuple[IndicatorChoice,
     bottom_axis = len(rows)
     layout: dict[str, Any] = {
         "height": figure_height(len(panels)),
-        "margin": {"l": 10, "r": 10, "t": 40 if title else 30, "b": 30},
         "hovermode": "x unified", "dragmode": "pan", "showlegend": True,
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
                    "xanchor": "right", "font": {"size": 11}},
