@@ -254,16 +254,18 @@ def celery_client(worker_services: dict[str, object]):  # type: ignore[no-untype
 class WebProcess(ChildProcess):
     """A real gunicorn serving ``webapp.app:server`` on a free loopback port."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 1) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 1,
+                 app: str = "webapp.app:server") -> None:
         from ops.redis_server import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = log_path.open("ab")
+        # The access log (on stdout, into the same file) lets a failing test show its request.
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(workers), "--threads", "4", "--timeout", "60",
-                   "--limit-request-line", "8190", "webapp.app:server"]
+                   "--limit-request-line", "8190", "--access-logfile", "-", app]
         self.process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT,
                                         stdout=self._log, stderr=subprocess.STDOUT)
 
@@ -283,6 +285,21 @@ class WebProcess(ChildProcess):
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"web not ready after {timeout_s}s:\n{self.log()}")
+
+    def log_for(self, path: str, context_lines: int = 40) -> str:
+        """The log lines that name ``path`` (access line, "Exception on ..."), each with the
+        traceback under it: what a test prints when the server answered it with a 5xx."""
+        lines = self.log().splitlines()
+        picked: list[str] = []
+        for number, line in enumerate(lines):
+            if path not in line:
+                continue
+            picked.append(line)
+            for follower in lines[number + 1:number + 1 + context_lines]:
+                if follower.startswith(("[", "127.0.0.1 ")):  # the next log or access line
+                    break
+                picked.append(follower)
+        return "\n".join(picked) or f"(no line of {self.log_path} names {path})"
 
 
 

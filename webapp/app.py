@@ -62,7 +62,26 @@ def create_app(web: WebSettings | None = None, core: CoreSettings | None = None)
     init_api(server, limiter, auth_config.api_rate_limit)
     app.layout = _shell
     register_navbar_callbacks(app)
+    _finish_dash_setup(app)
     return app
+
+
+def _finish_dash_setup(app: dash.Dash) -> None:
+    """Run Dash's one-time setup now, in this thread, instead of on the first request.
+
+    Dash does it in ``before_request`` hooks that mark themselves done *before* they finish, so
+    under gunicorn's threads a fresh worker's second request could be served by a half-built app:
+    Dash's component suites not yet registered, an HTTP 500 on its own ``polyfill`` script
+    (tests/webapp/test_dash_setup.py). Run here, the worker takes no request until it is done.
+    """
+    hooks = [hook for hook in app.server.before_request_funcs.get(None, [])
+             if getattr(hook, "__module__", "").startswith("dash.")]
+    if not hooks:
+        raise RuntimeError("Dash's first-request setup hooks were not found: check the Dash "
+                           "upgrade against webapp/app.py::_finish_dash_setup")
+    with app.server.test_request_context("/"):
+        for hook in hooks:
+            hook()
 
 
 def _shell() -> html.Div:

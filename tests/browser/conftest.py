@@ -1,19 +1,22 @@
 """Helpers for tests that look at pages as users do (the ``browser`` fixture is in
 tests/conftest.py, shared by every folder: only one Playwright may run per process).
 
-Every page fixture records console errors and failed requests; a test that produced any fails,
-which is how a CDN link or a broken callback gets caught.
+Every page records console errors, failed requests and 5xx answers (with the web process's log
+lines for the request); a test that produced any fails, which is how a CDN link, a broken callback
+or a server fault gets caught and explained.
 """
 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, WebProcess
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -40,8 +43,10 @@ def view(request: pytest.FixtureRequest) -> dict[str, object]:
     return {"name": request.param, "viewport": VIEWPORTS[size], "theme": theme}
 
 
-def open_page(browser: object, *, viewport: dict[str, int], theme: str,
+def open_page(browser: object, *, web: WebProcess, viewport: dict[str, int], theme: str,
               problems: PageProblems) -> object:
+    """A page in a fresh context; every console error, page error, failed request and 5xx
+    answer (with ``web``'s log lines for that request) lands in ``problems``."""
     context = browser.new_context(viewport=viewport, color_scheme=theme,  # type: ignore[attr-defined]
                                   has_touch=viewport["width"] < 600)
     page = context.new_page()
@@ -51,7 +56,23 @@ def open_page(browser: object, *, viewport: dict[str, int], theme: str,
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} "
                                                          f"{req.failure}"))
+    page.on("response", lambda response: problems.append(server_error_report(web, response))
+            if response.status >= 500 else None)
     return page
+
+
+def server_error_report(web: WebProcess, response: object) -> str:
+    """What the server logged for the request it answered with a 5xx, so the cause is in the
+    test's failure message rather than lost with the run's temporary folder."""
+    url = urlsplit(response.url)  # type: ignore[attr-defined]
+    path = url.path + (f"?{url.query}" if url.query else "")
+    # gunicorn writes the access line once the answer has gone out: give it a moment.
+    deadline = time.monotonic() + 2.0
+    while f'{path} HTTP/1.1" {response.status}' not in web.log() \
+            and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.05)
+    return (f"HTTP {response.status} for {response.request.method} {path}; "  # type: ignore[attr-defined]
+            f"the web process logged:\n{web.log_for(url.path)}")
 
 
 @pytest.fixture

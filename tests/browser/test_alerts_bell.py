@@ -63,7 +63,8 @@ def test_bell_toast_and_browser_notification_arrive_live(
                                                      "level": 100},
              channels=("in_app", "browser"), created=datetime(2000, 1, 1, tzinfo=UTC))
     evaluate(engine, datetime(2030, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
-    page = open_page(browser, viewport={"width": 1440, "height": 900}, theme="light",
+    page = open_page(browser, web=web_server,
+                     viewport={"width": 1440, "height": 900}, theme="light",
                      problems=problems)
     page.context.grant_permissions(["notifications"], origin=web_server.url)
     page.add_init_script(RECORD_NOTIFICATIONS)
@@ -93,7 +94,7 @@ def test_rule_form_validates_as_you_type_then_saves_and_replays(
     username, user_id, engine = alert_user
     symbol = f"FORM{user_id}"
     store_bars(engine, symbol, "1d", bar_frame([100.0 + (i % 7) for i in range(60)]))  # type: ignore[arg-type]
-    page = open_page(browser, viewport={"width": 390, "height": 844}, theme="dark",
+    page = open_page(browser, web=web_server, viewport={"width": 390, "height": 844}, theme="dark",
                      problems=problems)
     _login(page, web_server.url, username, "/alerts")
     def field(name: str) -> str:
@@ -135,7 +136,8 @@ def test_send_a_test_webhook_from_the_page(browser: object, web_server: WebProce
     from ml.alert_store import channel_settings
 
     username, user_id, engine = alert_user
-    page = open_page(browser, viewport={"width": 1440, "height": 900}, theme="light",
+    page = open_page(browser, web=web_server,
+                     viewport={"width": 1440, "height": 900}, theme="light",
                      problems=problems)
     _login(page, web_server.url, username, "/alerts")
     page.fill("[id='{\"name\":\"url\",\"type\":\"account-alerts-channel-field\"}']",

@@ -30,7 +30,8 @@ def bundle_built() -> None:
 def test_pages_load_the_partial_plotly_and_run_on_native_builtins(
         browser: object, web_server: WebProcess, problems: PageProblems,
         bundle_built: None) -> None:
-    page = open_page(browser, viewport={"width": 1440, "height": 900}, theme="light",
+    page = open_page(browser, web=web_server,
+                     viewport={"width": 1440, "height": 900}, theme="light",
                      problems=problems)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))  # type: ignore[attr-defined]
@@ -58,7 +59,7 @@ def test_market_chart_margins_are_settled_before_the_first_draw(
         browser: object, web_server: WebProcess, problems: PageProblems,
         viewport: dict[str, int]) -> None:
     """automargin found nothing to push: the drawn margins are the ones the figure asked for."""
-    page = open_page(browser, viewport=viewport, theme="dark", problems=problems)
+    page = open_page(browser, web=web_server, viewport=viewport, theme="dark", problems=problems)
     page.goto(web_server.url + "/?symbol=sample:SPX&interval=1d&ind=sma:period=50,"  # type: ignore[attr-defined]
               "bbands:period=20:stddev=2,rsi:period=14")
     page.wait_for_selector(CHART, timeout=45_000)  # type: ignore[attr-defined]

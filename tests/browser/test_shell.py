@@ -17,7 +17,8 @@ def _no_horizontal_scroll(page: object) -> bool:
 
 def test_home_renders_in_every_view(browser: object, web_server: WebProcess,
                                     view: dict[str, object], problems: PageProblems) -> None:
-    page = open_page(browser, viewport=view["viewport"], theme=str(view["theme"]),  # type: ignore[arg-type]
+    page = open_page(browser, web=web_server,
+                     viewport=view["viewport"], theme=str(view["theme"]),  # type: ignore[arg-type]
                      problems=problems)
     page.goto(web_server.url, wait_until="networkidle")
     page.wait_for_selector(".market-page")
@@ -32,7 +33,8 @@ def test_home_renders_in_every_view(browser: object, web_server: WebProcess,
 
 def test_theme_switch_is_remembered_per_browser(browser: object, web_server: WebProcess,
                                                 problems: PageProblems) -> None:
-    page = open_page(browser, viewport={"width": 1440, "height": 900}, theme="light",
+    page = open_page(browser, web=web_server,
+                     viewport={"width": 1440, "height": 900}, theme="light",
                      problems=problems)
     page.goto(web_server.url, wait_until="networkidle")
     assert page.evaluate("document.documentElement.dataset.bsTheme") == "light"
@@ -47,7 +49,7 @@ def test_theme_switch_is_remembered_per_browser(browser: object, web_server: Web
 
 def test_phone_navbar_collapses_and_opens(browser: object, web_server: WebProcess,
                                           problems: PageProblems) -> None:
-    page = open_page(browser, viewport={"width": 390, "height": 844}, theme="light",
+    page = open_page(browser, web=web_server, viewport={"width": 390, "height": 844}, theme="light",
                      problems=problems)
     page.goto(web_server.url, wait_until="networkidle")
     assert not page.is_visible("#theme-switch")

@@ -36,7 +36,8 @@ def _no_sideways_scroll(page: object) -> bool:
 def test_page_renders_in_every_view(browser: object, pages_server: WebProcess, path: str,
                                     view: dict[str, object], problems: PageProblems) -> None:
     theme = str(view["theme"])
-    page = open_page(browser, viewport=view["viewport"], theme=theme,  # type: ignore[arg-type]
+    page = open_page(browser, web=pages_server,
+                     viewport=view["viewport"], theme=theme,  # type: ignore[arg-type]
                      problems=problems)
     page.goto(pages_server.url + path)
     if path in MAIN_CHART:
@@ -66,7 +67,8 @@ def test_page_renders_in_every_view(browser: object, pages_server: WebProcess, p
 
 def test_market_controls(browser: object, pages_server: WebProcess,
                          problems: PageProblems) -> None:
-    page = open_page(browser, viewport={"width": 1440, "height": 900}, theme="light",
+    page = open_page(browser, web=pages_server,
+                     viewport={"width": 1440, "height": 900}, theme="light",
                      problems=problems)
     page.goto(pages_server.url + "/?symbol=sample:GOOG&interval=1d&ind=rsi:period=7")
     page.wait_for_selector(MAIN_CHART["/"], timeout=TIMEOUT_MS)
@@ -112,7 +114,8 @@ def test_market_controls(browser: object, pages_server: WebProcess,
 
 def test_replay_and_multi_timeframe(browser: object, pages_server: WebProcess,
                                     problems: PageProblems) -> None:
-    page = open_page(browser, viewport={"width": 1440, "height": 900}, theme="dark",
+    page = open_page(browser, web=pages_server,
+                     viewport={"width": 1440, "height": 900}, theme="dark",
                      problems=problems)
     page.goto(pages_server.url + "/?symbol=sample:EURUSD&interval=4h&ind=ema:period=20")
     page.wait_for_selector(MAIN_CHART["/"], timeout=TIMEOUT_MS)
@@ -165,7 +168,8 @@ def _good_csv(rows: int = 80) -> bytes:
 
 def test_upload_csv_and_backtest_button(browser: object, pages_server: WebProcess,
                                         problems: PageProblems) -> None:
-    page = open_page(browser, viewport={"width": 390, "height": 844}, theme="light",
+    page = open_page(browser, web=pages_server,
+                     viewport={"width": 390, "height": 844}, theme="light",
                      problems=problems)
     page.goto(pages_server.url + "/data")
     page.wait_for_selector(".upload-zone", timeout=TIMEOUT_MS)

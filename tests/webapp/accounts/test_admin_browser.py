@@ -33,7 +33,8 @@ def _log_in(page: object, stack: Stack, username: str, next_path: str) -> None:
 def test_an_admin_uses_the_account_and_settings_pages(stack: Stack, chromium: object) -> None:
     fake_model_version(stack.engine, "sample:SPX", "1wk")
     problems = PageProblems()
-    page = open_page(chromium, viewport=VIEWPORTS["desktop"], theme="dark", problems=problems)
+    page = open_page(chromium, web=stack.web,
+                     viewport=VIEWPORTS["desktop"], theme="dark", problems=problems)
     _log_in(page, stack, "alice", "/account")
     page.fill("#account-token-name", "browser test")  # type: ignore[attr-defined]
     page.click("#account-token-create")  # type: ignore[attr-defined]
@@ -58,7 +59,8 @@ def test_an_admin_uses_the_account_and_settings_pages(stack: Stack, chromium: ob
 
 def test_a_viewer_sees_the_refusal_and_no_controls(stack: Stack, chromium: object) -> None:
     problems = PageProblems()
-    page = open_page(chromium, viewport=VIEWPORTS["phone"], theme="light", problems=problems)
+    page = open_page(chromium, web=stack.web,
+                     viewport=VIEWPORTS["phone"], theme="light", problems=problems)
     _log_in(page, stack, "victor", "/settings")
     page.wait_for_selector("#settings-refused")  # type: ignore[attr-defined]
     assert page.query_selector("#admin-train-submit") is None  # type: ignore[attr-defined]
