@@ -7,13 +7,16 @@ Redis: ``FORESIGHT_REDIS_URL`` when given; else a private ``redis-server`` under
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
@@ -54,25 +57,64 @@ def start_redis(core: CoreSettings, worker: WorkerSettings) -> PrivateRedis | No
     return server
 
 
-def announce_when_up(url: str, stop: threading.Event, timeout_s: float = 120.0) -> None:
-    """Print the URL to open once the web process answers."""
-    deadline = time.monotonic() + timeout_s
-    while not stop.is_set() and time.monotonic() < deadline:
+def _get_json(url: str, timeout_s: float) -> dict[str, Any] | None:
+    """The JSON answer (also of a 503), or None when nothing answers in time."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            return dict(json.load(response))
+    except urllib.error.HTTPError as error:
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                response.read()
-        except urllib.error.HTTPError:
-            pass  # answered, just not healthy yet: the page still opens
-        except OSError:
-            time.sleep(0.5)
-            continue
-        print(f"\n  Foresight is running: open {url}\n  (Ctrl+C stops everything)\n",
-              flush=True)
+            return dict(json.load(error))
+        except ValueError:
+            return {}
+    except (OSError, ValueError):
+        return None
+
+
+def announce_when_up(url: str, stop: threading.Event, *, expect_workers: bool,
+                     timeout_s: float = 180.0, poll_s: float = 0.25) -> None:
+    """Print the URL as soon as the web process answers, then, separately, when workers do.
+
+    The URL waits on ``/livez`` only: ``/healthz`` also waits for the workers' ping, and polling
+    it with a short timeout on a loaded machine kept the URL back long after pages were served.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not stop.is_set() and _get_json(f"{url}/livez", timeout_s=5) is None:
+        if time.monotonic() >= deadline:
+            logger.warning("the web process has not answered %s/livez after %.0f s", url,
+                           timeout_s)
+            return
+        stop.wait(poll_s)
+    if stop.is_set():
         return
+    print(f"\n  Foresight is running: open {url}\n  (Ctrl+C stops everything)\n", flush=True)
+    if not expect_workers:
+        return
+    while not stop.is_set():
+        health = _get_json(f"{url}/healthz", timeout_s=30) or {}
+        workers = health.get("components", {}).get("workers", {})
+        if workers.get("status") == "ok":
+            logger.info("workers are ready (%s): training, backtests and alerts run",
+                        workers.get("detail", ""))
+            return
+        if workers.get("status") == "unknown":
+            logger.info("workers cannot be pinged (%s): jobs run once they are up",
+                        workers.get("detail", ""))
+            return
+        if time.monotonic() >= deadline:
+            logger.warning("no worker has answered after %.0f s: jobs wait in the queue until "
+                           "one does (see the worker's lines above)", timeout_s)
+            return
+        stop.wait(1.0)
 
 
 def run(processes: list[str] | None = None) -> int:
     core, worker, web = check_settings()
+    procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
+    unknown = sorted(set(processes or []) - set(procfile.processes))
+    if unknown:
+        raise LaunchError(f"no process named {', '.join(unknown)} in the Procfile (it has "
+                          f"{', '.join(procfile.processes)})")
     if not port_is_free(web.port, web.host):
         raise LaunchError(f"port {web.port} on {web.host} is already in use: stop what uses it "
                           f"or set FORESIGHT_PORT to another port")
@@ -81,17 +123,16 @@ def run(processes: list[str] | None = None) -> int:
     redis = start_redis(core, worker)
     os.environ.setdefault("FORESIGHT_VAR_DIR", str(core.var_dir))
     manager = Manager()
-    procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
     bin_dir = str(Path(sys.executable).parent)
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
                PYTHONUNBUFFERED="1")
-    for name, process in procfile.processes.items():
-        if processes and name not in processes:
-            continue
-        manager.add_process(name, process, env=env, cwd=str(PROJECT_ROOT))
+    selected = [name for name in procfile.processes if not processes or name in processes]
+    for name in selected:
+        manager.add_process(name, procfile.processes[name], env=env, cwd=str(PROJECT_ROOT))
     stop = threading.Event()
     url = f"http://{web.host}:{web.port}"
-    threading.Thread(target=announce_when_up, args=(url, stop), daemon=True).start()
+    threading.Thread(target=announce_when_up, args=(url, stop), daemon=True,
+                     kwargs={"expect_workers": "worker" in selected}).start()
     try:
         manager.loop()
     finally:

@@ -48,41 +48,87 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def test_run_command_serves_and_stops_cleanly(tmp_path: Path) -> None:
-    port = free_port()
+def _start(tmp_path: Path, port: int, *processes: str,
+           extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    env = {**_launcher_env(tmp_path, port), **(extra_env or {})}
     log = (tmp_path / "run.log").open("wb")
-    process = subprocess.Popen([str(PROJECT_ROOT / "scripts" / "run")], cwd=PROJECT_ROOT,
-                               env=_launcher_env(tmp_path, port), stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(f"{base}/", 120)
-        health = _wait_for(f"{base}/healthz", 60).json()
-        assert health["status"] == "ok"
-        assert health["mode"] == "redis"  # a private redis-server was started under var/
-        deadline = time.monotonic() + 30
-        while health["components"]["workers"]["status"] != "ok" and time.monotonic() < deadline:
-            time.sleep(1)
-            health = requests.get(f"{base}/healthz", timeout=10).json()
-        assert health["components"]["workers"]["status"] == "ok"
-        assert (tmp_path / "var" / "redis" / "appendonlydir").exists()  # AOF on
+        return subprocess.Popen([str(PROJECT_ROOT / "scripts" / "run"), *processes],
+                                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        finally:
-            log.close()
-    output = (tmp_path / "run.log").read_text(errors="replace")
-    assert f"open http://127.0.0.1:{port}" in output
+        log.close()  # the child holds its own copy
+
+
+def _wait_for_line(tmp_path: Path, text: str, process: subprocess.Popen[bytes],
+                   timeout_s: float) -> float:
+    """Wait for ``text`` in the launcher's output; return when it was seen (monotonic)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if text in (tmp_path / "run.log").read_text(errors="replace"):
+            return time.monotonic()
+        assert process.poll() is None, _output(tmp_path)
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} not printed after {timeout_s}s:\n{_output(tmp_path)}")
+
+
+def _output(tmp_path: Path) -> str:
+    return (tmp_path / "run.log").read_text(errors="replace")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
     deadline = time.monotonic() + 10
     while _group_alive(process.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _group_alive(process.pid), "processes were left behind"
 
 
-def _run_launcher(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ops.launcher"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+def test_run_command_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = _start(tmp_path, port)
+    try:
+        _wait_for_line(tmp_path, f"open {base}", process, 180)
+        # The URL is printed only once the web answers, so the page opens at once.
+        assert requests.get(f"{base}/", timeout=30).status_code == 200
+        _wait_for_line(tmp_path, "workers are ready", process, 180)
+        health = requests.get(f"{base}/healthz", timeout=30).json()
+        assert health["status"] == "ok", health
+        assert health["mode"] == "redis"  # a private redis-server was started under var/
+        assert (tmp_path / "var" / "redis" / "appendonlydir").exists()  # AOF on
+    finally:
+        _stop(process)
+
+
+def test_the_url_is_printed_when_pages_answer_even_if_health_checks_are_slow(
+        tmp_path: Path) -> None:
+    """No worker runs and each ``/healthz`` waits 8 s for a ping: the URL must not wait on it
+    (it did: the launcher polled ``/healthz`` with a 2 s timeout and never printed)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = _start(tmp_path, port, "web", extra_env={"FORESIGHT_HEALTH_TIMEOUT_S": "8"})
+    try:
+        _wait_for(f"{base}/", 180)
+        page_answered = time.monotonic()
+        printed = _wait_for_line(tmp_path, f"open {base}", process, 30)
+        assert printed - page_answered < 10, _output(tmp_path)
+        assert "workers are ready" not in _output(tmp_path)  # none was started
+    finally:
+        _stop(process)
+
+
+def test_an_unknown_process_name_is_a_clear_message(tmp_path: Path) -> None:
+    result = _run_launcher(_launcher_env(tmp_path, free_port()), "wbe")
+    assert result.returncode == 2
+    assert "no process named wbe" in result.stderr and "web" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _run_launcher(env: dict[str, str], *processes: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ops.launcher", *processes], cwd=PROJECT_ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_malformed_setting_refuses_to_start_with_one_line(tmp_path: Path) -> None:

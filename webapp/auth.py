@@ -47,8 +47,8 @@ DASH_DISPATCH = "/_dash-update-component"
 # Callbacks every visitor may run even when a login is required (the page frame itself).
 PUBLIC_CALLBACK_IDS = frozenset({"navbar-toggler", "navbar-collapse", "theme-switch",
                                  "theme-store"})
-PUBLIC_PATH_PREFIXES = ("/auth/", "/login", "/healthz", "/vendor/", "/assets/", "/_dash-",
-                        "/_favicon", "/favicon", "/api/")
+PUBLIC_PATH_PREFIXES = ("/auth/", "/login", "/healthz", "/livez", "/vendor/", "/assets/",
+                        "/_dash-", "/_favicon", "/favicon", "/api/")
 
 class AuthSettings(BaseSettings):
     """Cookies, who may read pages, and the rate limits.

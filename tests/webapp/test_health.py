@@ -60,6 +60,8 @@ def test_redis_going_away_gives_503_fast_and_pages_still_render(tmp_path: Path,
         # A generous ceiling: the point is "no hang", the figure itself is benchmarked.
         assert elapsed < 15, f"/healthz took {elapsed:.1f}s with Redis down"
         assert requests.get(web.url, timeout=20).status_code == 200
+        live = requests.get(f"{web.url}/livez", timeout=20)  # probes nothing: still up
+        assert (live.status_code, live.json()) == (200, {"status": "ok"})
     finally:
         web.stop()
         if redis.process is not None:
