@@ -131,6 +131,9 @@ def run(processes: list[str] | None = None) -> int:
         manager.add_process(name, procfile.processes[name], env=env, cwd=str(PROJECT_ROOT))
     stop = threading.Event()
     url = f"http://{web.host}:{web.port}"
+    # gunicorn says "Listening at" while its workers still import the app: say what to wait for.
+    logger.info("starting %s; the URL to open is printed below once pages answer",
+                ", ".join(selected))
     threading.Thread(target=announce_when_up, args=(url, stop), daemon=True,
                      kwargs={"expect_workers": "worker" in selected}).start()
     try:

@@ -91,6 +91,9 @@ def test_run_command_serves_and_stops_cleanly(tmp_path: Path) -> None:
     process = _start(tmp_path, port)
     try:
         _wait_for_line(tmp_path, f"open {base}", process, 180)
+        output = _output(tmp_path)
+        # gunicorn's "Listening at" may come first, but only after the launcher said to wait.
+        assert output.index("the URL to open is printed below") < output.index("Listening at")
         # The URL is printed only once the web answers, so the page opens at once.
         assert requests.get(f"{base}/", timeout=30).status_code == 200
         _wait_for_line(tmp_path, "workers are ready", process, 180)
