@@ -86,7 +86,11 @@ def test_market_controls(browser: object, pages_server: WebProcess,
     panels_before = page.evaluate(f"Object.keys({plot}.layout).filter(k => "
                                   "k.startsWith('yaxis')).length")
     page.select_option("#market-ind-pick", "macd")
-    page.fill("#market-ind-params input >> nth=0", "8")
+    # The parameter fields are re-rendered by a callback: fill MACD's own field, once it is
+    # there (filling "the first input" raced it and typed into the old EMA field under load).
+    fast = "#market-ind-params input[id*='\"fast\"']"
+    page.wait_for_selector(fast, timeout=TIMEOUT_MS)
+    page.fill(fast, "8")
     page.click("#market-ind-add")
     page.wait_for_function("document.querySelector('#market-ind-chips').innerText"
                            ".includes('MACD(8, 26, 9)')", timeout=TIMEOUT_MS)
