@@ -23,8 +23,8 @@ def main() -> int:
     import numpy as np
 
     import_s = time.perf_counter() - started
-    from ml.models.config import ModelConfig
-    from ml.models.networks import build_network
+    from ml.forecast.models.config import ModelConfig
+    from ml.forecast.models.networks import build_network
 
     config = ModelConfig()
     rng = np.random.default_rng(0)
@@ -57,7 +57,7 @@ def main() -> int:
            "predict_1_window_ms": round(predict_ms, 3),
            "predict_batch_windows_per_s": round(batch_rate)}
     if keras.backend.backend() == "jax":
-        from ml.models.predictor import Predictor
+        from ml.forecast.models.predictor import Predictor
 
         predictor = Predictor(model)
         predictor(one)

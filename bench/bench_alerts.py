@@ -67,7 +67,7 @@ def _rule_mix(close: float, n: int) -> tuple[str, dict[str, Any]]:
 
 
 def _seed_database(engine: Engine) -> None:
-    from ml.alert_store import check_rule, create_rule
+    from ml.alerts.store import check_rule, create_rule
     from ml.db import write_transaction
     from ml.db.schema import alert_rules, bars, users
 
@@ -111,7 +111,7 @@ def _add_bar(engine: Engine, day: int) -> datetime:
 
 
 def evaluation_figures(repeats: int = 3) -> dict[str, object]:
-    from ml.alert_engine import evaluate
+    from ml.alerts.engine import evaluate
     from ml.db import make_engine, upgrade_to_head
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,7 +172,7 @@ class _Receiver:
 
 
 def latency_figures(repeats: int = 5) -> dict[str, object]:
-    from ml.alert_store import check_rule, create_rule, save_channel
+    from ml.alerts.store import check_rule, create_rule, save_channel
     from ml.db import make_engine, upgrade_to_head, write_transaction
     from ml.db.schema import bars, users
     from ml.settings import CoreSettings

@@ -44,13 +44,13 @@ def _in_process(var: Path) -> dict[str, object]:
     import numpy as np
 
     from ml.data import load_bars
-    from ml.datasets import make_windows
     from ml.db import make_engine, upgrade_to_head
-    from ml.evaluation import evaluate
-    from ml.forecasting import json_safe
-    from ml.models import ModelConfig
-    from ml.registry import load_forecaster, register
-    from ml.training import fit_forecaster
+    from ml.forecast.datasets import make_windows
+    from ml.forecast.evaluation import evaluate
+    from ml.forecast.models import ModelConfig
+    from ml.forecast.pipeline import json_safe
+    from ml.forecast.registry import load_forecaster, register
+    from ml.forecast.training import fit_forecaster
 
     engine = make_engine(f"sqlite:///{var / 'bench.db'}")
     upgrade_to_head(engine)
@@ -103,11 +103,11 @@ def _in_process(var: Path) -> dict[str, object]:
 
 _COLD = """
 import json, os, sys, time
-from ml.models.backend import keras_module
+from ml.forecast.models.backend import keras_module
 keras_module()
 from sqlalchemy import select
 from ml.db import make_engine
-from ml.registry import load_forecaster
+from ml.forecast.registry import load_forecaster
 from ml.data import load_bars
 engine = make_engine(sys.argv[1])
 bars = load_bars("sample:SPX", "1d", engine=engine, refresh=False).bars

@@ -44,7 +44,7 @@ def timed(function: Callable[[], object], repeats: int) -> list[float]:
 
 
 def indicator_figures() -> dict[str, object]:
-    from ml.indicators import REGISTRY, compute, compute_many
+    from ml.analytics.indicators import REGISTRY, compute, compute_many
 
     bars = synthetic_bars(BARS)
     per_name: dict[str, list[float]] = {name: [] for name in REGISTRY}
@@ -79,7 +79,7 @@ def indicator_figures() -> dict[str, object]:
 def risk_figures() -> dict[str, object]:
     from arch.data import sp500
 
-    from ml.risk import risk_report
+    from ml.analytics.risk import risk_report
 
     raw = sp500.load()
     index = pd.DatetimeIndex(raw.index).tz_localize("UTC").rename("timestamp")

@@ -13,8 +13,7 @@ import logging
 from typing import Any
 
 from webapp import services
-from workers import jobs as job_rows
-from workers import locks
+from workers import jobs as job_rows, locks
 from workers.submit import JobsUnavailable, submit_job
 
 logger = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ml.analytics import compute
 from ml.data import BarsResult, load_bars
 from ml.data.intervals import interval_seconds
-from ml.indicators import compute
 from webapp import services
 from webapp.cache import cached_value, current_cache, make_key
 from webapp.components.arrays import encode_arrays
@@ -144,7 +144,7 @@ def summary(loaded: LoadedBars) -> dict[str, Any]:
 def get_forecast(symbol: str, interval: str, asset_class: str
                  ) -> tuple[ForecastBands | None, dict[str, Any] | None]:
     """The stored forecast (made by a worker) as price bands, when one exists for prices."""
-    from ml.forecast_store import latest_forecast
+    from ml.forecast import latest_forecast
 
     try:
         payload = latest_forecast(services.database(), symbol, interval,

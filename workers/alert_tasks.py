@@ -22,7 +22,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings
 from sqlalchemy import Engine, insert, or_, select, update
 
-from ml.alert_store import WORKER_CHANNELS, channel_config, now_utc, record_channel_health
+from ml.alerts import WORKER_CHANNELS, channel_config, now_utc, record_channel_health
 from ml.db import open_database, write_transaction
 from ml.db.schema import alert_events, delivery_attempts, notification_deliveries
 from ml.settings import load_settings, settings_config
@@ -241,7 +241,7 @@ def run_checks(db: Engine, only: list[tuple[str, str]] | None = None,
 
     What ``workers.tasks.check_alerts`` (beat, every minute) and the tasks below run.
     """
-    from ml.alert_engine import evaluate
+    from ml.alerts import evaluate
 
     settings = load_settings(AlertSettings)
     report = evaluate(db, now, only, reevaluate_bars=reevaluate_bars)

@@ -1,8 +1,8 @@
 """Score stored forecasts against the bars that arrived since, and keep the drift state.
 
 For each stored forecast of the active model whose next bar now exists: the one-bar absolute
-log-return error and whether the close fell inside the 80% band feed ``ml.drift``. The state
-is saved per (symbol, interval) and reset when the active model changes. A newly raised flag
+log-return error and whether the close fell inside the 80% band feed ``ml.forecast.drift``. The
+state is saved per (symbol, interval) and reset when the active model changes. A newly raised flag
 is returned so the task can queue a retrain.
 """
 
@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, insert, select, update
 
-from ml import drift
 from ml.db import write_transaction
 from ml.db.schema import model_drift
-from ml.forecast_store import forecast_history
+from ml.forecast import drift, forecast_history
 
 logger = logging.getLogger(__name__)
 

@@ -64,7 +64,7 @@ def _head_to_head(result: Any, bars: pd.DataFrame, active: Any,
                   active_forecaster: Any) -> tuple[float, float, int] | None:
     if active_forecaster is None or active.target != result.forecaster.config.target:
         return None
-    from ml.evaluation import predict_split
+    from ml.forecast import predict_split
 
     data = result.dataset
     ends = data.ends("test")

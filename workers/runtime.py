@@ -24,8 +24,7 @@ from celery import Task
 from celery.exceptions import Ignore, Reject, Retry, SoftTimeLimitExceeded
 from sqlalchemy import Engine
 
-from workers import jobs as job_rows
-from workers import locks
+from workers import jobs as job_rows, locks
 from workers.policy import job_policy
 from workers.submit import lock_key_for
 
@@ -204,6 +203,6 @@ class JobTask(Task):
 
 
 def _is_cancellation(error: BaseException) -> bool:
-    from ml.models.errors import TrainingCancelled
+    from ml.forecast import TrainingCancelled
 
     return isinstance(error, JobCancelled | TrainingCancelled)

@@ -14,8 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from workers import jobs as job_rows
-from workers import locks
+from workers import jobs as job_rows, locks
 
 logger = logging.getLogger(__name__)
 

@@ -79,8 +79,7 @@ def run_backtest(task: JobTask, symbol: str, interval: str,
                  config: dict[str, Any] | None = None, folds: int = 3,
                  mode: str = "expanding") -> dict[str, Any]:
     """Walk-forward evaluation: refit on each fold's past, score its unseen block."""
-    from ml.evaluation import walk_forward
-    from ml.models.config import ModelConfig
+    from ml.forecast import ModelConfig, walk_forward
     from workers.training_job import load_bars_for_job
 
     try:
@@ -102,8 +101,7 @@ def run_backtest(task: JobTask, symbol: str, interval: str,
 def predict(task: JobTask, symbol: str, interval: str,
             horizon: int | None = None) -> dict[str, Any]:
     """The active model's forecast from the latest bar, stored (Redis latest, DB history)."""
-    from ml import registry
-    from ml.forecast_store import build_payload, save_forecast
+    from ml.forecast import build_payload, registry, save_forecast
     from workers.training_job import load_bars_for_job
 
     try:
@@ -132,7 +130,7 @@ def predict(task: JobTask, symbol: str, interval: str,
 @functools.lru_cache(maxsize=4)
 def _forecaster(database_url: str, version_id: int) -> Any:
     """Versions never change once stored, so a loaded one is reused (per worker process)."""
-    from ml import registry
+    from ml.forecast import registry
 
     return registry.load_forecaster(engine(), version_id)
 
@@ -166,8 +164,7 @@ def refresh_data(task: JobTask, symbols: list[str], interval: str) -> dict[str, 
 @job_task("update_drift")
 def update_drift(task: JobTask, symbol: str, interval: str) -> dict[str, Any]:
     """Score the active model's stored forecasts on new bars; a new flag queues a retrain."""
-    from ml import registry
-    from ml.drift import DriftConfig
+    from ml.forecast import DriftConfig, registry
     from workers.drift_job import score_new_bars
     from workers.policy import job_policy
     from workers.training_job import load_bars_for_job
@@ -191,7 +188,7 @@ def update_drift(task: JobTask, symbol: str, interval: str) -> dict[str, Any]:
 @job_task("retrain_stale")
 def retrain_stale(task: JobTask) -> dict[str, Any]:
     """Queue a retrain of every active model older than the policy's age or flagged by drift."""
-    from ml import registry
+    from ml.forecast import registry
     from workers.drift_job import flagged_pairs
     from workers.policy import job_policy
 
@@ -217,7 +214,7 @@ def retrain_stale(task: JobTask) -> dict[str, Any]:
 @job_task("refresh_watched")
 def refresh_watched(task: JobTask) -> dict[str, Any]:
     """Refresh watched pairs; where a new bar closed, queue a forecast and a drift update."""
-    from ml.forecast_store import latest_forecast
+    from ml.forecast import latest_forecast
     from workers.training_job import load_bars_for_job
     from workers.watchlist import watched_pairs
 

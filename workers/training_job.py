@@ -12,8 +12,7 @@ import logging
 import math
 from typing import Any
 
-from workers import jobs as job_rows
-from workers import locks
+from workers import jobs as job_rows, locks
 from workers.runtime import JobFailed, TransientJobError, engine, lock_ttl_s, redis_client
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ def load_bars_for_job(symbol: str, interval: str, *, refresh: bool = True) -> An
 
 def train(task: Any, symbol: str, interval: str, config: dict[str, Any] | None = None
           ) -> dict[str, Any]:
-    from ml.models.config import ModelConfig
+    from ml.forecast import ModelConfig
 
     job_id = task.request.id
     row = job_rows.get_job(engine(), job_id) or {}
@@ -69,7 +68,7 @@ def loss_history(history: Any) -> list[list[float | None]]:
 
 
 def _fit(task: Any, bars: Any, model_config: Any, symbol: str, interval: str) -> Any:
-    from ml.training import fit_forecaster
+    from ml.forecast import fit_forecaster
 
     client, key = redis_client(), locks.training_lock_key(symbol, interval)
     # Every epoch so far rides along with each report: a page that polls less often than
@@ -94,8 +93,7 @@ def _fit(task: Any, bars: Any, model_config: Any, symbol: str, interval: str) ->
 
 def _evaluate_and_register(task: Any, symbol: str, interval: str, loaded: Any,
                            result: Any) -> dict[str, Any]:
-    from ml import registry
-    from ml.evaluation import evaluate, predict_split
+    from ml.forecast import evaluate, predict_split, registry
     from workers.promotion import decide
 
     metrics = evaluate(result)
@@ -129,7 +127,7 @@ def _evaluate_and_register(task: Any, symbol: str, interval: str, loaded: Any,
 
 
 def _already_registered(version_id: int) -> dict[str, Any]:
-    from ml import registry
+    from ml.forecast import registry
 
     info = registry.get_version(engine(), version_id)
     promotion = info.metrics.get("promotion") or {}

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from ml.models.config import MODEL_KINDS, TARGETS, ModelConfig
+from ml.forecast import MODEL_KINDS, TARGETS, ModelConfig
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ml.forecasting import backtest_model
+    from ml.forecast import backtest_model
 
     config = config_from_args(args)
     report = backtest_model(args.symbol, args.interval, config, folds=args.folds,

@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from ml.analytics import REGISTRY, IndicatorSpec, compute_many, parse_requests
 from ml.cli.main import CliError, print_json
 from ml.data import INTERVALS, load_bars
-from ml.indicators import REGISTRY, IndicatorSpec, compute_many, parse_requests
 
 logger = logging.getLogger(__name__)
 

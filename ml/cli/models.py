@@ -20,9 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ml import registry
     from ml.cli.main import CliError
-    from ml.forecasting import default_engine
+    from ml.forecast import default_engine, registry
 
     engine = default_engine(None)
     if args.action == "promote":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ml.cli.main import print_json
-from ml.models.config import TARGETS
+from ml.forecast import TARGETS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ml.forecasting import predict_active
+    from ml.forecast import predict_active
 
     result = predict_active(args.symbol, args.interval, target=args.target,
                             horizon=args.horizon)

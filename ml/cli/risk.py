@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import logging
 
+from ml.analytics import LEVELS, METHODS, Drawdown, RiskReport, risk_report
 from ml.cli.main import print_json
 from ml.data import INTERVALS, load_bars
-from ml.risk import LEVELS, METHODS, Drawdown, RiskReport, risk_report
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ml.forecasting import train_model
+    from ml.forecast import train_model
 
     config = config_from_args(args)
     report = train_model(args.symbol, args.interval, config, promote=not args.no_promote,

@@ -20,8 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ml.data.frame import COLUMNS, empty_bars
 from ml.data.symbols import SymbolInfo
-from ml.db.schema import bars as bars_table
-from ml.db.schema import fetch_state, symbols
+from ml.db.schema import bars as bars_table, fetch_state, symbols
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ml.alert_engine import evaluate
+from ml.alerts.engine import evaluate
 from ml.db import make_engine
 from tests.browser.conftest import PageProblems, open_page, screenshot
 from tests.conftest import WebProcess
@@ -133,7 +133,7 @@ def test_send_a_test_webhook_from_the_page(browser: object, web_server: WebProce
                                            problems: PageProblems,
                                            alert_user: tuple[str, int, object],
                                            webhook: WebhookReceiver) -> None:
-    from ml.alert_store import channel_settings
+    from ml.alerts.store import channel_settings
 
     username, user_id, engine = alert_user
     page = open_page(browser, web=web_server,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ml.alert_store import check_rule
+from ml.alerts.store import check_rule
 from webapp.components.alerts_form import (
     DEFAULTS,
     errors_by_field,

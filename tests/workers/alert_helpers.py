@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert, text
 
-from ml.alert_store import check_rule, create_rule
+from ml.alerts.store import check_rule, create_rule
 from ml.db import write_transaction
 from ml.db.schema import bars as bars_table
 from workers.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature

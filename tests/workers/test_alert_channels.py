@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import Engine, select, update
 
-from ml.alert_store import (
+from ml.alerts.store import (
     channel_settings,
     create_test_delivery,
     deliveries_for_events,
@@ -198,7 +198,7 @@ def test_a_claimed_delivery_is_not_sent_twice(engine: Engine, webhook: WebhookRe
     user = make_user(engine)
     save_channel(engine, user, "webhook", {"url": webhook.url, "secret": SECRET})
     delivery = create_test_delivery(engine, user, "webhook")
-    from ml.alert_store import now_utc
+    from ml.alerts.store import now_utc
     from workers.alert_tasks import claim
 
     assert claim(engine, delivery, now_utc(), FAST)

@@ -13,7 +13,7 @@ import pytest
 from celery import Celery
 from sqlalchemy import Engine, func, select, update
 
-from ml.alert_store import save_channel
+from ml.alerts.store import save_channel
 from ml.db import make_engine, upgrade_to_head
 from ml.db.schema import alert_events, delivery_attempts, notification_deliveries
 from ml.settings import CoreSettings

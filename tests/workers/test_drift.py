@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from ml import drift
+from ml.forecast import drift
 
 MAE_OF_STANDARD_NORMAL = math.sqrt(2 / math.pi)
 

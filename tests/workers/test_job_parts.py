@@ -17,10 +17,9 @@ import redis
 from sqlalchemy import Engine, insert
 
 from ml.db.schema import model_versions
-from ml.drift import DriftConfig
-from ml.forecast_store import build_payload, forecast_history, latest_forecast, save_forecast
-from workers import jobs as job_rows
-from workers import locks, schedule
+from ml.forecast.drift import DriftConfig
+from ml.forecast.store import build_payload, forecast_history, latest_forecast, save_forecast
+from workers import jobs as job_rows, locks, schedule
 from workers.drift_job import flagged_pairs, score_new_bars
 from workers.submit import JobsUnavailable, check_kwargs, submit_job, task_name
 
@@ -282,7 +281,7 @@ def test_the_web_job_service_loads_no_task_code_or_keras() -> None:
     from tests.conftest import PROJECT_ROOT
 
     code = ("import sys, webapp.jobs; bad = [m for m in ('keras', 'jax', 'workers.tasks', "
-            "'ml.training') if m in sys.modules]; sys.exit(str(bad) if bad else 0)")
+            "'ml.forecast.training') if m in sys.modules]; sys.exit(str(bad) if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, timeout=120,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr or result.stdout

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, insert, select
 
-from ml import registry
 from ml.db.schema import forecasts, jobs, model_drift
+from ml.forecast import registry
 from tests.workers.conftest import TINY_CONFIG, JobsStack, job_row, version_count, wait_for
 from workers import jobs as job_rows
 from workers.submit import JobsUnavailable, submit_job
@@ -74,7 +74,7 @@ def test_training_reports_progress_registers_and_forecasts(stack: JobsStack, wor
     assert active.id == result["version_id"]
     assert active.metrics["promotion"]["promoted"] is True
     # Promotion queued a forecast: stored in Redis (latest) and in the database (history).
-    from ml.forecast_store import latest_forecast
+    from ml.forecast.store import latest_forecast
 
     wait_for(lambda: latest_forecast(stack.engine, "sample:SPX", "1d"), 60, "the forecast")
     import redis

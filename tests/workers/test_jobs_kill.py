@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.workers.conftest import LIMITS as DEFAULT_LIMITS
 from tests.workers.conftest import (
+    LIMITS as DEFAULT_LIMITS,
     TINY_CONFIG,
     JobsStack,
     job_row,

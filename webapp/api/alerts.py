@@ -1,6 +1,6 @@
 """Alert rules and events of the token's owner: ``/alerts`` CRUD and ``/alerts/events``.
 
-Every query passes the caller's user id to ``ml.alert_store`` (which filters on the owner),
+Every query passes the caller's user id to ``ml.alerts.store`` (which filters on the owner),
 so a rule id belonging to someone else answers 404 exactly like one that does not exist.
 """
 
@@ -66,7 +66,7 @@ def _types(body: dict[str, Any]) -> None:
 
 
 def _values(body: dict[str, Any]) -> Any:
-    from ml.alert_store import check_rule
+    from ml.alerts import check_rule
 
     _types(body)
     if isinstance(body.get("symbol"), str) and body["symbol"].strip():
@@ -83,7 +83,7 @@ def _values(body: dict[str, Any]) -> Any:
 
 
 def list_alerts() -> Response:
-    from ml.alert_store import list_rules
+    from ml.alerts import list_rules
 
     params.allowed_query([])
     rules = list_rules(services.database(), _owner())
@@ -91,7 +91,7 @@ def list_alerts() -> Response:
 
 
 def create_alert() -> Response:
-    from ml.alert_store import create_rule, get_rule
+    from ml.alerts import create_rule, get_rule
 
     owner = _owner()
     values = _values(params.json_body())
@@ -102,7 +102,7 @@ def create_alert() -> Response:
 
 
 def get_alert(rule_id: str) -> Response:
-    from ml.alert_store import get_rule
+    from ml.alerts import get_rule
 
     params.allowed_query([])
     rule = get_rule(services.database(), _owner(), _rule_id(rule_id))
@@ -112,7 +112,7 @@ def get_alert(rule_id: str) -> Response:
 
 
 def update_alert(rule_id: str) -> Response:
-    from ml.alert_store import get_rule, update_rule
+    from ml.alerts import get_rule, update_rule
 
     owner, number = _owner(), _rule_id(rule_id)
     if get_rule(services.database(), owner, number) is None:
@@ -124,7 +124,7 @@ def update_alert(rule_id: str) -> Response:
 
 
 def delete_alert(rule_id: str) -> Response:
-    from ml.alert_store import delete_rule
+    from ml.alerts import delete_rule
 
     if not delete_rule(services.database(), _owner(), _rule_id(rule_id)):
         raise ApiError(404, f"no alert rule {rule_id}")
@@ -132,7 +132,7 @@ def delete_alert(rule_id: str) -> Response:
 
 
 def list_alert_events() -> Response:
-    from ml.alert_store import list_events
+    from ml.alerts import list_events
 
     params.allowed_query(["limit", "after_id"])
     limit = params.integer("limit", 50, 1, 500) or 50
@@ -144,8 +144,7 @@ def list_alert_events() -> Response:
 # --- OpenAPI ----------------------------------------------------------------------------------
 
 def openapi_schemas() -> dict[str, Any]:
-    from ml.alert_store import CHANNELS
-    from ml.alerts import RULE_TYPES
+    from ml.alerts import CHANNELS, RULE_TYPES
     from webapp.api.openapi import SYMBOL_SCHEMA
 
     intervals = list(params.INTERVALS)

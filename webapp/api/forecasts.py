@@ -67,7 +67,7 @@ def _skill(version_id: object) -> dict[str, Any] | None:
 
 
 def _read_skill(version_id: int) -> dict[str, Any] | None:
-    from ml.registry import RegistryError, get_version
+    from ml.forecast import RegistryError, get_version
 
     try:
         info = get_version(services.database(), version_id)
@@ -79,7 +79,7 @@ def _read_skill(version_id: int) -> dict[str, Any] | None:
 
 
 def predict(symbol: str) -> Response:
-    from ml.forecast_store import latest_forecast
+    from ml.forecast import latest_forecast
 
     params.allowed_query(["interval", "horizon"])
     key = canonical_symbol(symbol)
@@ -104,7 +104,7 @@ def predict(symbol: str) -> Response:
 
 
 def _queue_prediction(symbol: str, interval: str) -> Response:
-    from ml.registry import RegistryError, active_version
+    from ml.forecast import RegistryError, active_version
 
     try:
         active_version(services.database(), symbol, interval)
@@ -150,7 +150,7 @@ def _pending_job(symbol: str, interval: str) -> str | None:
 
 
 def models() -> Response:
-    from ml.registry import list_versions
+    from ml.forecast import list_versions
 
     params.allowed_query(["symbol", "interval", "metrics"])
     symbol_text = params.request.args.get("symbol")

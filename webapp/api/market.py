@@ -20,8 +20,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app
 from sqlalchemy import func, select
 
-from ml.db.schema import bars as bars_table
-from ml.db.schema import fetch_state, symbols
+from ml.db.schema import bars as bars_table, fetch_state, symbols
 from webapp import services
 from webapp.api import params
 from webapp.api.errors import ApiError, invalid
@@ -148,8 +147,7 @@ def _window(found: Snapshot, start: pd.Timestamp | None,
 def read_bars(symbol: str, interval: str, start: pd.Timestamp | None,
               end: pd.Timestamp | None) -> tuple[pd.DataFrame, str]:
     """Bars from the cache, else through the data layer; and where they came from."""
-    from ml.data import DataError, load_bars
-    from ml.data import cache as bars_cache
+    from ml.data import DataError, cache as bars_cache, load_bars
 
     engine = services.database()
     found = snapshot(symbol, interval)
@@ -235,7 +233,7 @@ def history(symbol: str) -> Response:
 
 
 def indicator_list() -> Response:
-    from ml.indicators import REGISTRY
+    from ml.analytics import REGISTRY
 
     params.allowed_query([])
     items = [_finite(spec.to_dict()) for _, spec in sorted(REGISTRY.items())]
@@ -244,7 +242,7 @@ def indicator_list() -> Response:
 
 def _indicator_requests(text: str | None) -> list[tuple[str, dict[str, object]]]:
     """``rsi,macd:fast=8:slow=21`` -> ``[("rsi", {}), ("macd", {"fast": 8, "slow": 21})]``."""
-    from ml.indicators import get_spec
+    from ml.analytics import get_spec
 
     if not text:
         raise invalid("names", "give one or more indicator names, comma separated "
@@ -272,7 +270,7 @@ def _indicator_requests(text: str | None) -> list[tuple[str, dict[str, object]]]
 
 
 def indicators(symbol: str) -> Response:
-    from ml.indicators import compute_many
+    from ml.analytics import compute_many
 
     params.allowed_query(["interval", "names", "start", "end", "limit"])
     key = canonical_symbol(symbol)
@@ -295,9 +293,9 @@ def indicators(symbol: str) -> Response:
 
 
 def risk(symbol: str) -> Response:
+    from ml.analytics import risk_report
     from ml.data import cache as bars_cache
     from ml.data.symbols import guess_from_spelling
-    from ml.risk import risk_report
 
     params.allowed_query(["interval", "start", "end"])
     key = canonical_symbol(symbol)

@@ -2,7 +2,7 @@
 
 Two sources feed one stream:
 
-* Redis pub/sub (``ml.events`` channels): instant, for whatever a worker publishes (alert
+* Redis pub/sub (``ml.alerts.events`` channels): instant, for whatever a worker publishes (alert
   events today).
 * A poll of the database every ``POLL_S`` seconds: new rows in ``forecasts``, advances of
   ``fetch_state.last_complete_ts`` (a bar closed and was stored), and, without Redis, the
@@ -31,7 +31,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, stream_with_context
 from sqlalchemy import Engine, func, select
 
-from ml import events
+from ml.alerts import events
 from ml.db.schema import fetch_state, forecasts
 from webapp import services
 from webapp.api import params
@@ -102,7 +102,7 @@ class Poller:
                 select(func.coalesce(func.max(forecasts.c.id), 0))).scalar_one())
             self.bars = self._bar_state(connection)
         if self.poll_alerts:
-            from ml.alert_store import list_events
+            from ml.alerts import list_events
 
             newest = list_events(self.engine, self.user_id, limit=1)
             self.alert_id = int(newest[0]["id"]) if newest else 0
@@ -122,7 +122,7 @@ class Poller:
             if events.BARS in self.kinds:
                 found += self._new_bars(connection)
         if self.poll_alerts and events.ALERTS in self.kinds:
-            from ml.alert_store import list_events
+            from ml.alerts import list_events
 
             for event in list_events(self.engine, self.user_id, after_id=self.alert_id,
                                      limit=100):

@@ -70,7 +70,7 @@ def _badge(count: int) -> tuple[str, str]:
 )
 def poll_bell(_ticks: int | None, seen: int | None) -> tuple[Any, ...]:
     """Unread count; new events since ``seen`` become the toast and browser notifications."""
-    from ml.alert_store import list_events, mark_browser_delivered, unread_count
+    from ml.alerts import list_events, mark_browser_delivered, unread_count
     from webapp import auth, services
 
     user = auth.require_login()

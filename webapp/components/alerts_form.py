@@ -8,10 +8,11 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from ml.alert_store import CHANNELS, INTERVALS
 from ml.alerts import (
+    CHANNELS,
     CONDITIONS,
     DIRECTIONS,
+    INTERVALS,
     RULE_TYPES,
     SIDES,
     AlertRuleError,
@@ -132,7 +133,7 @@ def _float_or_none(text: object) -> float | None:
 
 
 def form_to_values(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The form's fields as ``ml.alert_store.check_rule`` values, plus series-text errors."""
+    """The form's fields as ``ml.alerts.store.check_rule`` values, plus series-text errors."""
     errors: dict[str, str] = {}
     rule_type = form.get("rule_type") or "price"
     params: dict[str, Any] = {}

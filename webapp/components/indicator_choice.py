@@ -1,7 +1,7 @@
 """Indicator choices as short tokens (``rsi:period=14``) for URLs, dropdowns and cache keys.
 
 A token names a registry entry and the parameters that differ from its defaults; parsing
-validates against ``ml.indicators.REGISTRY`` so a hand-edited URL cannot reach ``compute``
+validates against ``ml.analytics.indicators.REGISTRY`` so a hand-edited URL cannot reach ``compute``
 with a bad value.
 """
 
@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ml.indicators import REGISTRY, IndicatorSpec, get_spec
+from ml.analytics import REGISTRY, IndicatorSpec, get_spec
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, callback, ctx, d
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine, select
 
-from ml import alert_store
-from ml.alerts import replay
+from ml.alerts import replay, store as alert_store
 from webapp import auth, ids, services
 from webapp.components.alerts_form import (
     CHANNEL_LABELS,
@@ -404,10 +403,10 @@ def run_replay(_clicks: int, values: list[Any], field_ids: list[dict[str, str]],
 
 
 def _forecasts(engine: Engine, rule: alert_store.RuleValues) -> Any:
-    from ml.alert_engine import forecast_table
+    from ml.alerts import forecast_table
 
     try:
-        from ml.forecast_store import forecast_history
+        from ml.forecast import forecast_history
     except ImportError:
         return None
     return forecast_table(forecast_history(engine, rule.symbol, rule.interval,

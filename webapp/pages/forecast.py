@@ -14,9 +14,8 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ml import registry
 from ml.data import INTERVALS, DataError
-from ml.forecast_store import forecast_history
+from ml.forecast import forecast_history, registry
 from webapp import auth, ids, jobs, loaders, services
 from webapp.components.arrays import price_decimals
 from webapp.components.banners import note_banner, problem_banner

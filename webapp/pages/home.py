@@ -28,11 +28,10 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from ml.annualization import periods_per_year
+from ml.analytics import get_spec, periods_per_year
 from ml.data import INTERVALS, DataError
 from ml.data.errors import NetworkError, RateLimitedError
 from ml.data.intervals import interval_seconds
-from ml.indicators import get_spec
 from webapp import ids, loaders, services
 from webapp.components.banners import note_banner, problem_banner
 from webapp.components.cache_table import cached_series

@@ -1,5 +1,6 @@
 """Risk: metric cards, drawdown, return histogram with VaR lines, rolling volatility and the
-correlation of two or more symbols. Numbers come from ``ml.risk`` (one definition app-wide)."""
+correlation of two or more symbols. Numbers come from ``ml.analytics.risk`` (one definition
+app-wide)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from ml.annualization import periods_per_year
+from ml.analytics import periods_per_year, risk_report, simple_returns
 from ml.data import INTERVALS, DataError
-from ml.risk import risk_report, simple_returns
 from webapp import ids, loaders
 from webapp.cache import cached_value, make_key
 from webapp.components.banners import note_banner, problem_banner

@@ -251,7 +251,7 @@ def follow_job(_ticks: int | None, job_id: str | None, curve: dict[str, Any] | N
 # --- registry ---------------------------------------------------------------------------------
 
 def _pairs() -> list[dict[str, str]]:
-    from ml.registry import list_versions
+    from ml.forecast import list_versions
 
     seen = dict.fromkeys((v.symbol, v.interval) for v in list_versions(services.database()))
     return [{"label": f"{symbol} · {interval}", "value": f"{interval}|{symbol}"}
@@ -279,7 +279,7 @@ def load_pairs(tab: str | None, current: str | None) -> tuple[Any, Any]:
 @callback(Output(ids.ADMIN_MODELS_TABLE, "children"),
           Input(ids.ADMIN_MODELS_PAIR, "value"), Input(ids.ADMIN_MODELS_MESSAGE, "children"))
 def show_versions(pair: str | None, _message: Any) -> Any:
-    from ml.registry import list_versions
+    from ml.forecast import list_versions
 
     auth.require_admin()
     chosen = _split_pair(pair)
@@ -295,7 +295,7 @@ def show_versions(pair: str | None, _message: Any) -> Any:
           State(ids.ADMIN_MODELS_PAIR, "value"), prevent_initial_call=True)
 def ask_confirmation(_promote_clicks: list[int | None], _rollback_clicks: int | None,
                      pair: str | None) -> tuple[bool, str, dict[str, Any]]:
-    from ml.registry import RegistryError, get_version
+    from ml.forecast import RegistryError, get_version
 
     auth.require_admin()
     trigger = ctx.triggered_id
@@ -318,7 +318,7 @@ def ask_confirmation(_promote_clicks: list[int | None], _rollback_clicks: int | 
           Input(ids.ADMIN_CONFIRM, "submit_n_clicks"),
           State(ids.ADMIN_CONFIRM_ACTION, "data"), prevent_initial_call=True)
 def confirmed(_submitted: int | None, action: dict[str, Any] | None) -> Any:
-    from ml import registry
+    from ml.forecast import registry
 
     user = auth.require_admin()
     if not isinstance(action, dict):

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, delete, func, select
 
-from ml.alert_engine import evaluate, forecast_table
-from ml.alert_store import (
+from ml.alerts.engine import evaluate, forecast_table
+from ml.alerts.rules import SeriesCache, fire_mask, parse_rule
+from ml.alerts.store import (
     check_rule,
     get_rule,
     list_events,
@@ -20,7 +21,6 @@ from ml.alert_store import (
     mark_read,
     unread_count,
 )
-from ml.alerts import SeriesCache, fire_mask, parse_rule
 from ml.db import write_transaction
 from ml.db.schema import alert_events, alert_watch_state, notification_deliveries
 from tests.workers.alert_helpers import add_rule, bar_frame, make_user, store_bars
@@ -235,7 +235,7 @@ def _model_version(engine: Engine, symbol: str) -> int:
 
 
 def test_forecast_rules_read_the_forecast_store(engine: Engine) -> None:
-    from ml.forecast_store import build_payload, save_forecast
+    from ml.forecast.store import build_payload, save_forecast
 
     user = make_user(engine)
     closes = [100.0, 100.0, 100.0, 100.0]

@@ -3,11 +3,10 @@ and never raises (an exception would be a 500 in the API and a broken form callb
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ml.alert_store import check_rule
-from ml.alerts import RULE_TYPES, series_from_text
+from ml.alerts.rules import RULE_TYPES, series_from_text
+from ml.alerts.store import check_rule
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
@@ -38,7 +37,7 @@ def test_check_rule_never_raises(rule_type: object, params: object, channels: ob
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40))
 def test_series_text_never_raises_anything_but_a_field_error(text: str) -> None:
-    from ml.alerts import AlertRuleError
+    from ml.alerts.rules import AlertRuleError
 
     try:
         series_from_text(text)

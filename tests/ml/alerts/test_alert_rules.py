@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.alerts import (
+from ml.alerts.rules import (
     AlertRuleError,
     ForecastTable,
     SeriesCache,
@@ -295,7 +295,7 @@ def test_fire_matrix_agrees_with_fire_mask(ohlcv: pd.DataFrame) -> None:
                                "output": "bb_lower_20_2.5"}),
 ])
 def test_series_text_round_trips(text: str, expected: dict) -> None:
-    from ml.alerts import series_from_text, series_to_text
+    from ml.alerts.rules import series_from_text, series_to_text
 
     assert series_from_text(text) == expected
     rule = parse_rule("indicator", {"left": expected, "condition": "above", "level": 1})
@@ -309,7 +309,7 @@ def test_series_text_round_trips(text: str, expected: dict) -> None:
     ("rsi(14, 3)", "at most 1"), ("1 + 2", "write a column"), ("sma(length=3)", "no parameter"),
 ])
 def test_series_text_errors_name_the_field(text: str, message: str) -> None:
-    from ml.alerts import series_from_text
+    from ml.alerts.rules import series_from_text
 
     with pytest.raises(AlertRuleError, match=message) as caught:
         series_from_text(text, "right")

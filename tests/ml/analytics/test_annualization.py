@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ml.annualization import ASSET_CLASSES, SUPPORTED_INTERVALS, bars_per_day, periods_per_year
+from ml.analytics.annualization import (
+    ASSET_CLASSES,
+    SUPPORTED_INTERVALS,
+    bars_per_day,
+    periods_per_year,
+)
 
 
 @pytest.mark.parametrize(("asset_class", "interval", "expected"), [

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ml.analytics.indicators import REGISTRY
 from ml.cli.main import main
-from ml.indicators import REGISTRY
 
 
 @pytest.fixture

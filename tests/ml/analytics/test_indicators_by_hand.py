@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.indicators import compute
+from ml.analytics.indicators import compute
 
 NAN = math.nan
 TOL = 1e-9

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.indicators import compute
+from ml.analytics.indicators import compute
 
 ta = pytest.importorskip("ta")
 

@@ -15,11 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ml.indicators import REGISTRY, compute
-from ml.indicators.base import IndicatorSpec, Param
+from ml.analytics.indicators import REGISTRY, compute
+from ml.analytics.indicators.base import IndicatorSpec, Param
 from tests.conftest import make_ohlcv
 
 PROPERTY_SETTINGS = settings(max_examples=15, deadline=None,

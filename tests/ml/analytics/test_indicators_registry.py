@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.indicators import REGISTRY, compute, compute_many, get_spec
+from ml.analytics.indicators import REGISTRY, compute, compute_many, get_spec
 from tests.conftest import make_ohlcv
 
 ISSUE_INDICATORS = {"sma", "ema", "wma", "rsi", "macd", "stoch", "bbands", "atr", "obv", "adx",
@@ -156,7 +156,7 @@ def test_get_spec_and_min_bars() -> None:
 
 
 def test_parse_requests() -> None:
-    from ml.indicators import parse_request, parse_requests
+    from ml.analytics.indicators import parse_request, parse_requests
 
     assert parse_request(" macd:fast=8:slow=21 ") == ("macd", {"fast": 8, "slow": 21})
     assert parse_request("bbands:stddev=2.5") == ("bbands", {"stddev": 2.5})

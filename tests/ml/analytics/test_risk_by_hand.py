@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml import risk
-from ml.risk import (
+from ml.analytics import risk
+from ml.analytics.risk import (
     MIN_RETURNS,
     annualized_return,
     annualized_volatility,

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from ml.risk import (
+from ml.analytics.risk import (
     max_drawdown,
     moments,
     risk_report,

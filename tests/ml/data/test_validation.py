@@ -6,8 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from ml.data.calendars import MarketCalendar, calendar_for
 from ml.data.frame import standardize

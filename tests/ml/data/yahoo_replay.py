@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from curl_cffi.requests import Response, Session
-from curl_cffi.requests import exceptions as curl_exceptions
+from curl_cffi.requests import Response, Session, exceptions as curl_exceptions
 from curl_cffi.requests.headers import Headers
 
 RECORDINGS_DIR = Path(__file__).resolve().parent / "recordings"

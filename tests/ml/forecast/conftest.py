@@ -21,7 +21,7 @@ os.environ.setdefault("FORESIGHT_JAX_CACHE_DIR",
                       str(Path(tempfile.gettempdir()) / "foresight-test-jax-cache"))
 
 from ml.db import make_engine, upgrade_to_head  # noqa: E402
-from ml.models import ModelConfig  # noqa: E402
+from ml.forecast.models import ModelConfig  # noqa: E402
 from tests.conftest import make_ohlcv  # noqa: E402
 
 # One shape for (nearly) every test: identical networks share their compiled XLA programs.

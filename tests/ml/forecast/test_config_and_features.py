@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.features import compute_features, feature_matrix, parse_feature
-from ml.models import DEFAULT_FEATURES, ModelConfig
+from ml.forecast.features import compute_features, feature_matrix, parse_feature
+from ml.forecast.models import DEFAULT_FEATURES, ModelConfig
 from tests.conftest import make_ohlcv
 
 
@@ -106,7 +106,7 @@ def test_non_positive_close_is_rejected() -> None:
 
 
 def test_each_further_recurrent_layer_is_half_as_wide() -> None:
-    from ml.models.networks import layer_widths
+    from ml.forecast.models.networks import layer_widths
 
     assert layer_widths(ModelConfig()) == [64, 32]
     assert layer_widths(ModelConfig(units=48, layers=3)) == [48, 24, 12]

@@ -10,8 +10,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from ml.models.base import SequenceModel, create_model
-from ml.models.errors import TrainingCancelled
+from ml.forecast.models.base import SequenceModel, create_model
+from ml.forecast.models.errors import TrainingCancelled
 from tests.ml.forecast.conftest import tiny_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.evaluation import (
+from ml.forecast.evaluation import (
     OutOfSample,
     evaluate,
     inference_truncation_gap,
@@ -20,8 +20,8 @@ from ml.evaluation import (
     training_truncation_gap,
     walk_forward,
 )
-from ml.forecasting import json_safe
-from ml.training import TrainingResult, fit_forecaster, minimum_bars
+from ml.forecast.pipeline import json_safe
+from ml.forecast.training import TrainingResult, fit_forecaster, minimum_bars
 from tests.ml.forecast.conftest import tiny_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")

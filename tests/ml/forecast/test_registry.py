@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from ml import registry
 from ml.db.schema import active_models, model_versions
-from ml.evaluation import evaluate
-from ml.forecasting import json_safe
-from ml.training import TrainingResult, fit_forecaster
+from ml.forecast import registry
+from ml.forecast.evaluation import evaluate
+from ml.forecast.pipeline import json_safe
+from ml.forecast.training import TrainingResult, fit_forecaster
 from tests.conftest import make_ohlcv
 from tests.ml.forecast.conftest import tiny_config
 

@@ -8,8 +8,14 @@ import math
 import numpy as np
 import pytest
 
-from ml.datasets import SplitPlan, make_windows, return_targets, variance_targets, window_ends
-from ml.metrics import (
+from ml.forecast.datasets import (
+    SplitPlan,
+    make_windows,
+    return_targets,
+    variance_targets,
+    window_ends,
+)
+from ml.forecast.metrics import (
     coverage,
     diebold_mariano,
     directional_accuracy,
@@ -18,8 +24,8 @@ from ml.metrics import (
     skill_label,
     wilson_interval,
 )
-from ml.models.conformal import ConformalCalibration, conformal_quantile, ewma_volatility
-from ml.models.scaler import StandardScaler
+from ml.forecast.models.conformal import ConformalCalibration, conformal_quantile, ewma_volatility
+from ml.forecast.models.scaler import StandardScaler
 
 
 def test_return_targets_are_log_returns_over_the_next_h_bars() -> None:
@@ -155,7 +161,7 @@ def test_coverage_and_qlike() -> None:
 
 
 def test_holm_correction_needs_more_than_one_lucky_horizon() -> None:
-    from ml.metrics import holm_reject
+    from ml.forecast.metrics import holm_reject
 
     assert holm_reject([0.013, 0.5, 0.9, 0.6, 0.7]) == [False] * 5  # 0.013 > 0.05 / 5
     assert holm_reject([0.001, 0.03, 0.9]) == [True, False, False]  # 0.03 > 0.05 / 2

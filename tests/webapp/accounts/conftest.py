@@ -97,9 +97,9 @@ def fake_model_version(engine: Engine, symbol: str, interval: str = "1d",
 
     from sqlalchemy import func, insert, select
 
-    from ml import registry
     from ml.db import write_transaction
     from ml.db.schema import model_versions
+    from ml.forecast import registry
 
     now = datetime.now(UTC)
     with write_transaction(engine) as connection:
@@ -131,7 +131,7 @@ def store_forecast(engine: Engine, redis_url: str, symbol: str, version_id: int,
     import pandas as pd
     import redis
 
-    from ml.forecast_store import build_payload, save_forecast
+    from ml.forecast.store import build_payload, save_forecast
 
     forecast = {"origin": pd.Timestamp("2018-12-31", tz="UTC").isoformat(),
                 "last_close": 2506.85, "target": "returns",

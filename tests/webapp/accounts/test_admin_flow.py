@@ -107,7 +107,7 @@ def test_an_admin_trains_follows_and_promotes_from_the_settings_page(
     assert first_version is not None  # the first model of a pair becomes active
     second_job = _train(admin, stack, by_output)
     _follow(admin, stack, by_output, second_job, worker)
-    from ml.registry import list_versions
+    from ml.forecast.registry import list_versions
 
     versions = [v.id for v in list_versions(stack.engine, "sample:SPX", "1d")]
     assert len(versions) == 2

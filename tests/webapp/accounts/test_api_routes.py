@@ -10,7 +10,7 @@ import pytest
 import redis
 import requests
 
-from ml import events
+from ml.alerts import events
 from ml.data import load_bars
 from tests.webapp.accounts.conftest import Stack, fake_model_version, store_forecast
 from webapp import accounts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ml.models.base import FitHistory
+from ml.forecast.models.base import FitHistory
 from webapp.components.admin_views import curve_points
 from workers.training_job import loss_history
 

@@ -13,10 +13,7 @@ import plotly.io.json as pio_json
 import pytest
 
 import webapp.app  # noqa: F401 - pages register themselves with the app
-from webapp.pages import data as data_page
-from webapp.pages import forecast as forecast_page
-from webapp.pages import home
-from webapp.pages import risk as risk_page
+from webapp.pages import data as data_page, forecast as forecast_page, home, risk as risk_page
 
 
 def _call(callback: Any, *args: Any) -> Any:
@@ -135,9 +132,9 @@ def test_backtest_chart_draws_the_stored_out_of_sample_forecasts(
         app_context: flask.Flask) -> None:
     """A real tiny walk-forward, stored as the run_backtest job stores it; the page draws its
     predictions: actual, predicted, both bands, and a separator where fold 2 begins."""
-    from ml.evaluation import walk_forward
-    from ml.metrics import json_safe
-    from ml.models import ModelConfig
+    from ml.forecast.evaluation import walk_forward
+    from ml.forecast.metrics import json_safe
+    from ml.forecast.models import ModelConfig
     from webapp import loaders, services
     from workers import jobs as job_rows
 

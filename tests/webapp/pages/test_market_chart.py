@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.io.json as pio_json
 import pytest
 
-from ml.indicators import compute
+from ml.analytics.indicators import compute
 from tests.conftest import make_ohlcv
 from webapp.components.graphs import figure_payload
 from webapp.components.indicator_choice import parse_tokens

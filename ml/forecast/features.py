@@ -121,7 +121,7 @@ def _check_bars(bars: pd.DataFrame) -> None:
 
 
 def _compute_one(a: _Arrays, base: str, window: int | None) -> np.ndarray:  # noqa: C901
-    """One feature; indicators come from ``ml.indicators`` (the same ones the charts show)."""
+    """One feature; indicators come from ``ml.analytics.indicators`` (as the charts show)."""
     n = window or 0
     match base:
         case "log_return":
@@ -157,9 +157,9 @@ def _compute_one(a: _Arrays, base: str, window: int | None) -> np.ndarray:  # no
 
 
 def _indicator(a: _Arrays, name: str, output: str, **params: object) -> np.ndarray:
-    """One output of ``ml.indicators.compute``; all NaN when the bars are shorter than its
+    """One output of ``ml.analytics.indicators.compute``; all NaN when the bars are shorter than its
     warm-up (the window check then rejects those rows, as for any warm-up)."""
-    from ml.indicators import compute, get_spec
+    from ml.analytics import compute, get_spec
 
     spec = get_spec(name)
     resolved = spec.resolve(params)

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.datasets import SplitPlan, make_windows
-from ml.forecaster import Forecaster
-from ml.metrics import (
+from ml.forecast.datasets import SplitPlan, make_windows
+from ml.forecast.forecaster import Forecaster
+from ml.forecast.metrics import (
     coverage,
     diebold_mariano_losses,
     holm_reject,
@@ -25,11 +25,11 @@ from ml.metrics import (
     qlike,
     skill_label,
 )
-from ml.models.base import ProgressCallback, StopCallback
-from ml.models.config import ModelConfig
-from ml.models.conformal import ConformalCalibration
-from ml.training import Dataset, TrainingResult, build_dataset, fit_forecaster
-from ml.volatility import ewma_variance_forecasts, garch_variance_forecasts
+from ml.forecast.models.base import ProgressCallback, StopCallback
+from ml.forecast.models.config import ModelConfig
+from ml.forecast.models.conformal import ConformalCalibration
+from ml.forecast.training import Dataset, TrainingResult, build_dataset, fit_forecaster
+from ml.forecast.volatility import ewma_variance_forecasts, garch_variance_forecasts
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ MAX_HORIZON = 60
 ENSEMBLE_MEMBERS = ("lstm", "gru", "attention")
 
 # Scale-free features: log returns, realised volatility, volume z-score and indicators divided
-# by price or centred on their neutral value (names are parsed by ml.features).
+# by price or centred on their neutral value (names are parsed by ml.forecast.features).
 DEFAULT_FEATURES: tuple[str, ...] = (
     "log_return",
     "realized_vol_20",
@@ -31,7 +31,7 @@ class ModelConfig:
     """Everything that decides a model: architecture, training and the feature set.
 
     ``units`` is the width of the first recurrent layer, each further layer is half as wide
-    (64 then 32 by default; ``ml.models.networks.layer_widths``); ``layers`` how many.
+    (64 then 32 by default; ``ml.forecast.models.networks.layer_widths``); ``layers`` how many.
     ``horizon`` H means targets for h = 1..H bars ahead (direct multi-output).
     """
 
@@ -71,7 +71,7 @@ class ModelConfig:
         _check_float("learning_rate", self.learning_rate, 0.0, 1.0, lower_open=True)
         if not self.features:
             raise ValueError("features must name at least one feature, got an empty list")
-        from ml.features import validate_feature_names
+        from ml.forecast.features import validate_feature_names
 
         validate_feature_names(self.features)
 

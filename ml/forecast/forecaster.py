@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.datasets import make_windows, window_ends
-from ml.features import feature_matrix, log_returns
-from ml.models.base import SequenceModel
-from ml.models.config import ModelConfig
-from ml.models.conformal import ConformalCalibration, ewma_volatility
-from ml.models.scaler import StandardScaler
+from ml.forecast.datasets import make_windows, window_ends
+from ml.forecast.features import feature_matrix, log_returns
+from ml.forecast.models.base import SequenceModel
+from ml.forecast.models.config import ModelConfig
+from ml.forecast.models.conformal import ConformalCalibration, ewma_volatility
+from ml.forecast.models.scaler import StandardScaler
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.datasets import (
+from ml.forecast.datasets import (
     DEFAULT_FRACTIONS,
     SPLIT_NAMES,
     SplitPlan,
@@ -28,13 +28,13 @@ from ml.datasets import (
     variance_targets,
     window_ends,
 )
-from ml.features import feature_matrix, log_returns
-from ml.forecaster import Forecaster
-from ml.models.base import FitHistory, ProgressCallback, StopCallback, create_model
-from ml.models.config import ModelConfig
-from ml.models.conformal import DEFAULT_LEVELS, ConformalCalibration, ewma_volatility
-from ml.models.errors import TrainingCancelled
-from ml.models.scaler import StandardScaler
+from ml.forecast.features import feature_matrix, log_returns
+from ml.forecast.forecaster import Forecaster
+from ml.forecast.models.base import FitHistory, ProgressCallback, StopCallback, create_model
+from ml.forecast.models.config import ModelConfig
+from ml.forecast.models.conformal import DEFAULT_LEVELS, ConformalCalibration, ewma_volatility
+from ml.forecast.models.errors import TrainingCancelled
+from ml.forecast.models.scaler import StandardScaler
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def _fit_feature_scaler(data: Dataset, config: ModelConfig, scope: str) -> Stand
 
 
 def _warm_up_bars(config: ModelConfig) -> int:
-    from ml.features import parse_feature
+    from ml.forecast.features import parse_feature
 
     longest = 35  # MACD(12, 26, 9)
     for name in config.features:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import talib
 
-from ml.indicators.base import column_name, frame, price
+from ml.analytics.indicators.base import column_name, frame, price
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def atr(bars: pd.DataFrame, period: int = 14) -> pd.DataFrame:
 def volatility(bars: pd.DataFrame, window: int = 20) -> pd.DataFrame:
     """Sample standard deviation (ddof=1) of the last ``window`` log returns, per bar.
 
-    Not annualised: multiply by ``sqrt(ml.annualization.periods_per_year(...))`` for that.
+    Not annualised: multiply by ``sqrt(ml.analytics.annualization.periods_per_year(...))`` for that.
     """
     close = price(bars, "close")
     log_returns = np.empty_like(close)

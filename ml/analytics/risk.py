@@ -1,7 +1,7 @@
 """Risk analytics of one price series: volatility, risk-adjusted returns, drawdowns, tail risk.
 
 Everything works on simple close-to-close returns r_t = close_t / close_{t-1} - 1 and is
-annualised with ``ml.annualization.periods_per_year`` (P below). Definitions, stated once:
+annualised with ``ml.analytics.annualization.periods_per_year`` (P below). Definitions, stated once:
 
 * annualised volatility = std(r, ddof=1) * sqrt(P)
 * Sharpe = mean(r - rf_p) / std(r, ddof=1) * sqrt(P), with rf_p = (1 + rf)^(1/P) - 1 the
@@ -31,7 +31,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from ml.annualization import periods_per_year
+from ml.analytics.annualization import periods_per_year
 
 logger = logging.getLogger(__name__)
 

@@ -75,7 +75,7 @@ class SeriesRef:
     def warmup(self) -> int:
         if self.indicator is None:
             return 0
-        from ml.indicators import get_spec
+        from ml.analytics import get_spec
 
         return int(get_spec(self.indicator).warmup(dict(self.params)))
 
@@ -251,7 +251,7 @@ def _series(raw: object, name: str) -> SeriesRef:
             raise AlertRuleError(name, f"column must be one of {', '.join(BAR_COLUMNS)}; "
                                        f"got {column!r}")
         return SeriesRef(str(column))
-    from ml.indicators import REGISTRY
+    from ml.analytics import REGISTRY
 
     spec = REGISTRY.get(str(raw["indicator"]))
     if spec is None:
@@ -286,7 +286,7 @@ def series_from_text(text: str, field_name: str = "left") -> dict[str, Any]:
     name, args, output = match.group(1).lower(), match.group(2), match.group(3)
     if name in BAR_COLUMNS and args is None and output is None:
         return {"column": name}
-    from ml.indicators import REGISTRY
+    from ml.analytics import REGISTRY
 
     spec = REGISTRY.get(name)
     if spec is None:
@@ -321,7 +321,7 @@ def series_to_text(series: Mapping[str, Any] | None) -> str:
         return ""
     if series.get("indicator") is None:
         return str(series.get("column", "close"))
-    from ml.indicators import REGISTRY
+    from ml.analytics import REGISTRY
 
     name = str(series["indicator"])
     params = dict(series.get("params") or {})
@@ -453,7 +453,7 @@ class SeriesCache:
     def _indicator(self, ref: SeriesRef) -> np.ndarray:
         key = (ref.indicator, ref.params)
         if key not in self._frames:
-            from ml.indicators import get_spec
+            from ml.analytics import get_spec
 
             # ``parse_rule`` validated the parameters; ``compute``'s per-call checks of the
             # bars cost more than the indicator itself when thousands of rules share them.

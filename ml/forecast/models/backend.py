@@ -3,7 +3,7 @@
 JAX compiles every eager operation and every jitted function the first time it sees a shape.
 Loading a ``.keras`` file builds the layers, and building runs the layers' initializers (the
 LSTM's orthogonal initializer is a QR decomposition): about 1.7 s of XLA compilation for
-weights that the file then overwrites. We avoid that work (see ``ml.models.serialization``)
+weights that the file then overwrites. We avoid that work (see ``ml.forecast.models.serialization``)
 and keep what remains (per-shape conversions, the jitted predict) in an on-disk cache so a
 fresh process pays it once per machine rather than once per process.
 """

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ml.models.backend import keras_module
-from ml.models.config import ModelConfig
+from ml.forecast.models.backend import keras_module
+from ml.forecast.models.config import ModelConfig
 
 
 def build_network(config: ModelConfig, n_features: int, kind: str | None = None,

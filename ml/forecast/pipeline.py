@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ml.metrics import json_safe
-from ml.models.base import ProgressCallback, StopCallback
-from ml.models.config import ModelConfig
+from ml.forecast.metrics import json_safe
+from ml.forecast.models.base import ProgressCallback, StopCallback
+from ml.forecast.models.config import ModelConfig
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +42,9 @@ def train_model(symbol: str, interval: str, config: ModelConfig, *,
                 on_progress: ProgressCallback | None = None,
                 should_stop: StopCallback | None = None) -> dict[str, Any]:
     """Train on all cached bars, evaluate on the held-out test split, register a version."""
-    from ml.evaluation import evaluate
-    from ml.registry import register
-    from ml.training import fit_forecaster
+    from ml.forecast.evaluation import evaluate
+    from ml.forecast.registry import register
+    from ml.forecast.training import fit_forecaster
 
     engine = default_engine(engine)
     loaded = _load(symbol, interval, engine)
@@ -68,7 +68,7 @@ def backtest_model(symbol: str, interval: str, config: ModelConfig, *, folds: in
                    on_progress: ProgressCallback | None = None,
                    should_stop: StopCallback | None = None) -> dict[str, Any]:
     """Walk-forward report (nothing is registered)."""
-    from ml.evaluation import walk_forward
+    from ml.forecast.evaluation import walk_forward
 
     engine = default_engine(engine)
     loaded = _load(symbol, interval, engine)
@@ -81,7 +81,7 @@ def backtest_model(symbol: str, interval: str, config: ModelConfig, *, folds: in
 def predict_active(symbol: str, interval: str, *, engine: Engine | None = None,
                    target: str = "returns", horizon: int | None = None) -> dict[str, Any]:
     """The active model's forecast from the latest bars, with its bands and provenance."""
-    from ml.registry import load_active
+    from ml.forecast.registry import load_active
 
     engine = default_engine(engine)
     info, forecaster = load_active(engine, symbol, interval, target)
@@ -115,7 +115,7 @@ def _truncate(forecast: dict[str, Any], horizon: int) -> dict[str, Any]:
 
 
 def _data_summary(loaded: Any) -> dict[str, Any]:
-    from ml.registry import data_hash
+    from ml.forecast.registry import data_hash
 
     bars = loaded.bars
     return {"rows": len(bars), "first": bars.index[0].isoformat(),

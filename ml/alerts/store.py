@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 
-from ml.alerts import RULE_TYPES, AlertRuleError, Rule, parse_rule
+from ml.alerts.rules import RULE_TYPES, AlertRuleError, Rule, parse_rule
 from ml.db import write_transaction
 from ml.db.schema import (
     alert_events,

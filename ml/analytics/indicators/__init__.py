@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ml.indicators.base import IndicatorSpec, Output, Param, ParamValue, validate_bars
-from ml.indicators.registry import build_registry
+from ml.analytics.indicators.base import IndicatorSpec, Output, Param, ParamValue, validate_bars
+from ml.analytics.indicators.registry import build_registry
 
 logger = logging.getLogger(__name__)
 

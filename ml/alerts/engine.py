@@ -1,7 +1,7 @@
 """Evaluate every active rule on the bars that closed since the last check; store events.
 
 The path per (symbol, interval) with active rules: read the newest bars from the cache once,
-share indicator series among all its rules (``ml.alerts.SeriesCache``), find the new closed
+share indicator series among all its rules (``ml.alerts.rules.SeriesCache``), find the new closed
 bars each rule fires on, apply expiry, arming, cooldown and one-shot, then insert each event
 with ``ON CONFLICT DO NOTHING`` on (rule_id, bar_ts). Only the transaction that inserted the
 event creates its deliveries, so two workers evaluating the same bar produce one event and one
@@ -23,8 +23,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ml.alert_store import WORKER_CHANNELS, now_utc, utc
-from ml.alerts import (
+from ml.alerts.rules import (
     ForecastTable,
     Rule,
     SeriesCache,
@@ -33,6 +32,7 @@ from ml.alerts import (
     parse_rule,
     throttle,
 )
+from ml.alerts.store import WORKER_CHANNELS, now_utc, utc
 from ml.data.intervals import interval_seconds
 from ml.db import write_transaction
 from ml.db.schema import (
@@ -141,7 +141,7 @@ def read_bars(connection: Connection, symbol: str, interval: str, rows: int) -> 
 
 
 def forecast_table(payloads: Iterable[dict[str, Any]]) -> ForecastTable | None:
-    """Stored forecast payloads (``ml.forecast_store``) as a table of log returns.
+    """Stored forecast payloads (``ml.forecast.store``) as a table of log returns.
 
     Only return forecasts can drive price rules; for each origin bar the newest one counts
     (the active model's, after a promotion).
@@ -178,7 +178,7 @@ def forecast_table(payloads: Iterable[dict[str, Any]]) -> ForecastTable | None:
 def _load_forecasts(engine: Engine, symbol: str, interval: str,
                     rows: int) -> ForecastTable | None:
     try:
-        from ml.forecast_store import forecast_history
+        from ml.forecast import forecast_history
     except ImportError:  # the forecast store is not installed: forecast rules stay silent
         return None
     return forecast_table(forecast_history(engine, symbol, interval, limit=rows))

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from ml.db import write_transaction
 from ml.db.schema import active_models, model_activations, model_versions
-from ml.metrics import json_safe
+from ml.forecast.metrics import json_safe
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def active_version(engine: Engine, symbol: str, interval: str,
 
 def load_forecaster(engine: Engine, version_id: int) -> Any:
     """Rebuild a stored forecaster (Keras safe mode; the bytes' hash is checked first)."""
-    from ml.forecaster import Forecaster
+    from ml.forecast.forecaster import Forecaster
 
     with engine.connect() as connection:
         row = connection.execute(select(

@@ -8,8 +8,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from ml.indicators import oscillators, overlays, returns, trend, volatility, volume
-from ml.indicators.base import IndicatorSpec, Output, Param, ParamValue
+from ml.analytics.indicators import oscillators, overlays, returns, trend, volatility, volume
+from ml.analytics.indicators.base import IndicatorSpec, Output, Param, ParamValue
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ml.models.backend import keras_module
+from ml.forecast.models.backend import keras_module
 
 logger = logging.getLogger(__name__)
 

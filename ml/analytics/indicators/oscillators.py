@@ -7,7 +7,7 @@ import logging
 import pandas as pd
 import talib
 
-from ml.indicators.base import column_name, frame, price
+from ml.analytics.indicators.base import column_name, frame, price
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 ``SequenceModel`` wraps a Keras network that maps windows (n, L, features) to forecasts
 (n, H) in scaled target units; scaling, features and intervals are the caller's business
-(``ml.forecaster``). The ensemble trains its members one after another and stores them as a
+(``ml.forecast.forecaster``). The ensemble trains its members one after another and stores them as a
 single functional model that averages them.
 """
 
@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from ml.models.backend import keras_module
-from ml.models.config import ENSEMBLE_MEMBERS, ModelConfig
-from ml.models.errors import TrainingCancelled
-from ml.models.predictor import Predictor
-from ml.models.serialization import model_from_bytes, model_to_bytes
+from ml.forecast.models.backend import keras_module
+from ml.forecast.models.config import ENSEMBLE_MEMBERS, ModelConfig
+from ml.forecast.models.errors import TrainingCancelled
+from ml.forecast.models.predictor import Predictor
+from ml.forecast.models.serialization import model_from_bytes, model_to_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def create_model(config: ModelConfig, n_features: int) -> SequenceModel:
 
 
 def _combine(members: list[Any], config: ModelConfig, n_features: int) -> Any:
-    from ml.models.networks import combine_members
+    from ml.forecast.models.networks import combine_members
 
     return combine_members(members, config, n_features)
 
@@ -163,7 +163,7 @@ def _train_network(config: ModelConfig, kind: str, n_features: int, x: np.ndarra
                    y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, seed: int,
                    on_progress: ProgressCallback | None, should_stop: StopCallback | None,
                    phase: str) -> tuple[Any, FitHistory]:
-    from ml.models.networks import build_network
+    from ml.forecast.models.networks import build_network
 
     keras = keras_module()
     keras.utils.set_random_seed(seed)
