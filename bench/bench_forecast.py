@@ -48,9 +48,9 @@ def _in_process(var: Path) -> dict[str, object]:
     from ml.forecast.datasets import make_windows
     from ml.forecast.evaluation import evaluate
     from ml.forecast.models import ModelConfig
-    from ml.forecast.pipeline import json_safe
     from ml.forecast.registry import load_forecaster, register
     from ml.forecast.training import fit_forecaster
+    from ml.json_values import json_safe
 
     engine = make_engine(f"sqlite:///{var / 'bench.db'}")
     upgrade_to_head(engine)

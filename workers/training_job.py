@@ -9,9 +9,9 @@ transaction), so the redelivery trains from scratch.
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
+from ml.json_values import json_safe
 from workers import jobs as job_rows, locks
 from workers.runtime import JobFailed, TransientJobError, engine, lock_ttl_s, redis_client
 
@@ -63,7 +63,7 @@ MAX_HISTORY_POINTS = 500
 def loss_history(history: Any) -> list[list[float | None]]:
     """``[[epoch, loss, val_loss], ...]`` from a fit's history, for progress reports."""
     val_losses = list(history.val_loss) + [None] * len(history.loss)
-    return [[float(epoch), _finite(loss), _finite(val_losses[epoch - 1])]
+    return [[float(epoch), json_safe(loss), json_safe(val_losses[epoch - 1])]
             for epoch, loss in enumerate(history.loss, start=1)][-MAX_HISTORY_POINTS:]
 
 
@@ -77,9 +77,9 @@ def _fit(task: Any, bars: Any, model_config: Any, symbol: str, interval: str) ->
 
     def on_progress(info: dict[str, Any]) -> None:
         if info.get("loss") is not None and info.get("epoch") is not None:
-            history.append([_finite(info["epoch"]), _finite(info["loss"]),
-                            _finite(info.get("val_loss"))])
-        task.progress({**{name: _finite(value) for name, value in info.items()},
+            history.append([json_safe(info["epoch"]), json_safe(info["loss"]),
+                            json_safe(info.get("val_loss"))])
+        task.progress({**{name: json_safe(value) for name, value in info.items()},
                        "history": history[-MAX_HISTORY_POINTS:]})
         if client is not None:
             _keep_lock(client, key, task.request.id)
@@ -162,9 +162,3 @@ def _keep_lock(client: Any, key: str, job_id: str) -> None:
                 logger.warning("job %s: training lock %s is held by %s", job_id, key, holder)
     except Exception as error:  # noqa: BLE001 - Redis down: training goes on, lock expires
         logger.warning("job %s: could not keep lock %s: %s", job_id, key, error)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

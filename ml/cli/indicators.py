@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
-from typing import Any
 
 import pandas as pd
 
 from ml.analytics import REGISTRY, IndicatorSpec, compute_many, parse_requests
 from ml.cli.main import CliError, print_json
 from ml.data import INTERVALS, load_bars
+from ml.json_values import json_safe
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
                     "asset_class": meta.asset_class, "source": meta.source,
                     "bars": len(result.bars), "columns": list(values.columns),
                     "rows": [{"timestamp": ts.isoformat(),
-                              **{c: _finite(v) for c, v in row.items()}}
+                              **{c: json_safe(v) for c, v in row.items()}}
                              for ts, row in values.iterrows()],
                     "notes": list(meta.notes)})
         return 0
@@ -104,9 +103,3 @@ def _table(values: pd.DataFrame, interval: str) -> str:
     if len(shown) <= TRANSPOSE_UP_TO:
         shown = shown.T
     return shown.to_string(float_format=lambda v: f"{v:.6g}", na_rep="NaN")
-
-
-def _finite(value: Any) -> Any:
-    """NaN (warm-up, or the chikou span's last rows) becomes JSON null."""
-    number = float(value)
-    return number if math.isfinite(number) else None

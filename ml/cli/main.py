@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import ml.cli
+from ml.json_values import json_safe
 from ml.settings import SettingsError
 
 logger = logging.getLogger(__name__)
@@ -39,15 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def print_json(payload: Any) -> None:
     """Print one JSON object; timestamps and numpy scalars become strings and numbers."""
-    print(json.dumps(payload, default=_json_default, indent=2, allow_nan=False))
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
+    print(json.dumps(json_safe(payload), default=str, indent=2, allow_nan=False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,19 +14,6 @@ from scipy import stats
 Z_95 = 1.959963984540054
 
 
-def json_safe(value: Any) -> Any:
-    """Replace NaN and infinities by None (recursively) so reports are strict JSON."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion (NaNs when there are no trials)."""
     if trials <= 0:

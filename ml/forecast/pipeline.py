@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ml.forecast.metrics import json_safe
 from ml.forecast.models.base import ProgressCallback, StopCallback
 from ml.forecast.models.config import ModelConfig
+from ml.json_values import json_safe
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["backtest_model", "default_engine", "json_safe", "predict_active", "train_model"]
+__all__ = ["backtest_model", "default_engine", "predict_active", "train_model"]
 
 
 def default_engine(engine: Engine | None) -> Engine:

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from ml.db import write_transaction
 from ml.db.schema import active_models, model_activations, model_versions
-from ml.forecast.metrics import json_safe
+from ml.json_values import json_safe
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +114,7 @@ def register(engine: Engine, forecaster: Any, *, symbol: str, interval: str,
             "data_first": bars.index[0].to_pydatetime(),
             "data_last": bars.index[-1].to_pydatetime(), "data_rows": len(bars),
             "data_hash": data_hash(bars), "code_version": code_version(),
-            "metrics_json": json.dumps(json_safe(metrics), allow_nan=False,
-                                       default=_json_default),
+            "metrics_json": json.dumps(json_safe(metrics), allow_nan=False),
             "created_at": now, "keras_bytes": keras_bytes,
             "keras_sha256": hashlib.sha256(keras_bytes).hexdigest(),
             "state_json": json.dumps(json_safe(state), allow_nan=False),
@@ -273,11 +272,3 @@ def _info(row: Any, active: bool) -> VersionInfo:
 def _utc(value: datetime) -> datetime:
     """SQLite returns naive datetimes; they were written in UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response
 
+from ml.json_values import json_safe
 from webapp import services
 from webapp.api import params
 from webapp.api.errors import ApiError, invalid
@@ -74,8 +74,8 @@ def _read_skill(version_id: int) -> dict[str, Any] | None:
     except RegistryError:
         return None
     return {"version_id": info.id, "version": info.version, "kind": info.kind,
-            "target": info.target, "trained_at": _jsonable(info.created_at),
-            "summary": _jsonable(info.metrics.get("summary"))}
+            "target": info.target, "trained_at": json_safe(info.created_at),
+            "summary": json_safe(info.metrics.get("summary"))}
 
 
 def predict(symbol: str) -> Response:
@@ -163,16 +163,5 @@ def models() -> Response:
         raise invalid("metrics", f"must be true or false; got {metrics[:20]!r}")
     with_metrics = metrics in {"true", "1"}
     versions = list_versions(services.database(), symbol, interval)
-    items = [_jsonable(v.to_dict(with_metrics=with_metrics)) for v in versions[:500]]
+    items = [json_safe(v.to_dict(with_metrics=with_metrics)) for v in versions[:500]]
     return json_response({"models": items, "count": len(items)})
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return stamp.isoformat()
-    return params.finite(value)

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from ml.json_values import json_safe
 from webapp import training_options
 from webapp.api import params
 from webapp.api.errors import ApiError, invalid
@@ -71,10 +72,4 @@ def job(job_id: str) -> Response:
     status: dict[str, Any] = jobs.job_status(job_id)
     if status.get("state") == "UNKNOWN":
         raise ApiError(404, f"no job with id {job_id!r}")
-    return json_response(_jsonable(status))
-
-
-def _jsonable(value: Any) -> Any:
-    from webapp.api.forecasts import _jsonable as convert
-
-    return convert(value)
+    return json_response(json_safe(status))

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, current_app
 from sqlalchemy import func, select
 
 from ml.db.schema import bars as bars_table, fetch_state, symbols
+from ml.json_values import json_safe
 from webapp import services
 from webapp.api import params
 from webapp.api.errors import ApiError, invalid
@@ -236,7 +237,7 @@ def indicator_list() -> Response:
     from ml.analytics import REGISTRY
 
     params.allowed_query([])
-    items = [_finite(spec.to_dict()) for _, spec in sorted(REGISTRY.items())]
+    items = [json_safe(spec.to_dict()) for _, spec in sorted(REGISTRY.items())]
     return json_response({"indicators": items, "count": len(items)})
 
 
@@ -316,12 +317,4 @@ def risk(symbol: str) -> Response:
     except ValueError as error:
         raise invalid("start", str(error)) from None
     payload = {"symbol": key, "source": source, **report.to_dict()}
-    return json_response(_finite(payload))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return params.finite(value)
+    return json_response(json_safe(payload))

@@ -20,8 +20,8 @@ from ml.forecast.evaluation import (
     training_truncation_gap,
     walk_forward,
 )
-from ml.forecast.pipeline import json_safe
 from ml.forecast.training import TrainingResult, fit_forecaster, minimum_bars
+from ml.json_values import json_safe
 from tests.ml.forecast.conftest import tiny_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")

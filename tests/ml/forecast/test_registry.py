@@ -14,8 +14,8 @@ from sqlalchemy import Engine, func, select, update
 from ml.db.schema import active_models, model_versions
 from ml.forecast import registry
 from ml.forecast.evaluation import evaluate
-from ml.forecast.pipeline import json_safe
 from ml.forecast.training import TrainingResult, fit_forecaster
+from ml.json_values import json_safe
 from tests.conftest import make_ohlcv
 from tests.ml.forecast.conftest import tiny_config
 

@@ -13,7 +13,7 @@ import plotly.io.json as pio_json
 import pytest
 
 import webapp.app  # noqa: F401 - pages register themselves with the app
-from webapp.pages import data as data_page, forecast as forecast_page, home, risk as risk_page
+from webapp.pages import data as data_page, forecast as forecast_page, market, risk as risk_page
 
 
 def _call(callback: Any, *args: Any) -> Any:
@@ -27,7 +27,7 @@ def _text(component: Any) -> str:
 def test_market_callback_draws_sample_data(app_context: flask.Flask) -> None:
     tokens = ["sma:period=50", "rsi:period=14"]
     payload, live, cards, banners, info, replay_off, _timer, _status, live_off, _ms = _call(
-        home.update_market, "sample:GOOG", "1d", tokens)
+        market.update_market, "sample:GOOG", "1d", tokens)
     plan = live["plan"]
     figure = payload["figure"]
     assert figure["data"][0]["type"] == "candlestick"
@@ -39,35 +39,35 @@ def test_market_callback_draws_sample_data(app_context: flask.Flask) -> None:
     assert "backtesting.test.GOOG" in text and "Fetched" in text
     assert "Last price" in _text(cards)
     # A second call is served from the cache and gives the same figure.
-    again = _call(home.update_market, "sample:GOOG", "1d", tokens)[0]
+    again = _call(market.update_market, "sample:GOOG", "1d", tokens)[0]
     assert _text(again) == _text(payload)
 
 
 def test_unknown_and_offline_symbols_give_banners_not_tracebacks(
         app_context: flask.Flask) -> None:
     payload, _plan, _cards, banners, _info, replay_off, *_ = _call(
-        home.update_market, "sample:NOPE", "1d", [])
+        market.update_market, "sample:NOPE", "1d", [])
     assert payload["figure"]["data"] == [] and replay_off is True
     assert '"data-kind": "unknown-symbol"' in _text(banners) or "unknown-symbol" in \
         _text(banners)
     # The network guard blocks Yahoo: an online symbol fails gracefully.
-    _payload, _plan, _cards, banners, *_ = _call(home.update_market, "AAPL", "1d", [])
+    _payload, _plan, _cards, banners, *_ = _call(market.update_market, "AAPL", "1d", [])
     assert "no-network" in _text(banners)
 
 
 def test_bad_indicator_in_url_is_reported(app_context: flask.Flask) -> None:
-    banners = _call(home.update_market, "sample:SPX", "1wk", ["rsi:period=1"])[3]
+    banners = _call(market.update_market, "sample:SPX", "1wk", ["rsi:period=1"])[3]
     assert "period" in _text(banners)
 
 
 def test_replay_starts_and_steps_with_a_patch(app_context: flask.Flask) -> None:
     payload, state, timer_disabled, status = _call(
-        home.toggle_replay, 1, True, "sample:EURUSD", "4h", ["ema:period=20"])
+        market.toggle_replay, 1, True, "sample:EURUSD", "4h", ["ema:period=20"])
     assert timer_disabled is False and "Replaying" in status
     start = state["position"]
     figure = payload["figure"]
     assert isinstance(figure["data"][0]["x"], list)  # lists, so a Patch can extend them
-    patch, state2, status2, finished = _call(home.replay_step, 1, state)
+    patch, state2, status2, finished = _call(market.replay_step, 1, state)
     assert state2["position"] == start + 1 and not finished
     operations = patch.to_plotly_json()["operations"]
     assert {op["operation"] for op in operations} == {"Extend"}
@@ -76,21 +76,21 @@ def test_replay_starts_and_steps_with_a_patch(app_context: flask.Flask) -> None:
 
 
 def test_live_step_sends_only_the_new_bars(app_context: flask.Flask) -> None:
-    live = _call(home.update_market, "sample:GOOG", "1d", ["sma:period=20"])[1]
-    bars = home.loaders.get_bars("sample:GOOG", "1d").bars
+    live = _call(market.update_market, "sample:GOOG", "1d", ["sma:period=20"])[1]
+    bars = market.loaders.get_bars("sample:GOOG", "1d").bars
     # As if the chart had been drawn two bars ago: the next tick brings exactly two bars.
-    update, live2, _status = _call(home.live_step, 1, {**live, "last": str(bars.index[-3])})
+    update, live2, _status = _call(market.live_step, 1, {**live, "last": str(bars.index[-3])})
     candle, lines = update["groups"]
     assert candle["indices"] == [0] and len(candle["data"]["close"][0]) == 2
     assert candle["data"]["close"][0][-1] == pytest.approx(bars["close"].iloc[-1])
     assert set(lines["data"]) == {"x", "y"} and len(lines["indices"]) == 2  # volume, SMA
     assert live2["last"] == str(bars.index[-1])
-    nothing = _call(home.live_step, 2, live2)
-    assert nothing[0] is home.no_update
+    nothing = _call(market.live_step, 2, live2)
+    assert nothing[0] is market.no_update
 
 
 def test_mtf_panels_use_coarser_intervals(app_context: flask.Flask) -> None:
-    columns = _call(home.update_mtf, "mtf", "sample:EURUSD", "1h")
+    columns = _call(market.update_mtf, "mtf", "sample:EURUSD", "1h")
     # Each column holds the panel's figure store (already filled) and its graph.
     payloads = [column.children[0].data for column in columns]
     assert [column.children[0].id["name"] for column in columns] == ["mtf-0", "mtf-1", "mtf-2"]
@@ -133,8 +133,8 @@ def test_backtest_chart_draws_the_stored_out_of_sample_forecasts(
     """A real tiny walk-forward, stored as the run_backtest job stores it; the page draws its
     predictions: actual, predicted, both bands, and a separator where fold 2 begins."""
     from ml.forecast.evaluation import walk_forward
-    from ml.forecast.metrics import json_safe
     from ml.forecast.models import ModelConfig
+    from ml.json_values import json_safe
     from webapp import loaders, services
     from workers import jobs as job_rows
 
@@ -209,10 +209,10 @@ def test_good_csv_is_imported_and_listed(app_context: flask.Flask, tmp_path: Pat
     assert "Imported walk.csv as csv:my_walk" in text and refreshes == 1
     listing = _text(_call(data_page.show_cache, 1))
     assert "csv:my_walk" in listing
-    suggestions = dict(home.symbol_suggestions())
+    suggestions = dict(market.symbol_suggestions())
     assert "csv:my_walk" in suggestions and "sample:SPX" in suggestions
-    assert "csv:my_walk" in _text(home.layout())
-    payload = _call(home.update_market, "csv:my_walk", "1d", [])[0]
+    assert "csv:my_walk" in _text(market.layout())
+    payload = _call(market.update_market, "csv:my_walk", "1d", [])[0]
     assert len(payload["figure"]["data"][0]["x"]["bdata"]) > 0
 
 
@@ -240,7 +240,7 @@ def test_cached_online_symbol_offline_shows_cache_with_age_and_stale_banners(
                             last_complete_ts=cache.to_epoch(bars.index[-1], 0),
                             fetched_at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC), source="yahoo")
     payload, _live, _cards, banners, info, replay_off, *_rest, live_off, _ms = _call(
-        home.update_market, "AAPL", "1d", [])
+        market.update_market, "AAPL", "1d", [])
     assert len(payload["figure"]["data"][0]["x"]["bdata"]) > 0  # the cached chart is drawn
     text = _text(banners)
     assert "no-network" in text and "cached bars instead" in text
