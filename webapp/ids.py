@@ -7,7 +7,7 @@ THEME_STORE = "theme-store"
 JOBS_STORE = "jobs-store"
 URL = "url"
 
-# Accounts (issue 9): ids starting "account-" need a login, "admin-" an admin (webapp/auth.py).
+# Accounts: ids starting "account-" need a login, "admin-" an admin (webapp/auth.py).
 LOGIN_FORM = "login-form"
 ACCOUNT_TOKEN_NAME = "account-token-name"
 ACCOUNT_TOKEN_CREATE = "account-token-create"
@@ -18,7 +18,7 @@ ACCOUNT_WATCHLIST = "account-watchlist"
 ACCOUNT_WATCHLIST_SAVE = "account-watchlist-save"
 ACCOUNT_WATCHLIST_STATUS = "account-watchlist-status"
 
-# Pages (issue 7): figures are drawn through pattern-matching ids {"type": ..., "name": ...}.
+# Pages: figures are drawn through pattern-matching ids {"type": ..., "name": ...}.
 FIG_DATA = "fig-data"
 FIG_GRAPH = "fig-graph"
 MARKET_SYMBOL = "market-symbol"
@@ -68,7 +68,7 @@ DATA_REPORT = "data-report"
 DATA_CACHE_TABLE = "data-cache-table"
 DATA_CACHE_REFRESH = "data-cache-refresh"
 
-# Settings page (issue 9): every id starts "admin-", so the guard refuses non-admins.
+# Settings page: every id starts "admin-", so the guard refuses non-admins.
 ADMIN_TABS = "admin-tabs"
 ADMIN_TRAIN_SYMBOLS = "admin-train-symbols"
 ADMIN_TRAIN_INTERVAL = "admin-train-interval"
@@ -101,7 +101,7 @@ ADMIN_SETTINGS_MESSAGE = "admin-settings-message"
 ADMIN_HEALTH_TIMER = "admin-health-timer"
 ADMIN_HEALTH_BODY = "admin-health-body"
 
-# Alerts (issue 8): ids start "account-" so the auth guard lets only logged-in users call them.
+# Alerts: ids start "account-" so the auth guard lets only logged-in users call them.
 BELL = "account-bell"
 BELL_COUNT = "account-bell-count"
 BELL_TIMER = "account-bell-timer"

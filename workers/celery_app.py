@@ -18,7 +18,9 @@ DEFAULT_QUEUE = "default"
 
 
 def celery_config(worker: WorkerSettings, core: CoreSettings) -> dict[str, Any]:
-    """Every setting our reliability depends on, in one place (see DESIGN.md section 5)."""
+    """Every setting our reliability depends on, in one place: late acks with lost workers
+    rejected (a task survives a killed worker), prefetch of one, the broker's visibility
+    timeout and results that expire (docs/jobs.md)."""
     # The SQLAlchemy transport and database backend hand their options to create_engine, so
     # the Redis-specific ones are set in Redis mode only.
     transport_options: dict[str, Any] = {}
@@ -89,7 +91,7 @@ def create_celery(worker: WorkerSettings | None = None,
                   core: CoreSettings | None = None) -> Celery:
     worker = worker or load_settings(WorkerSettings)
     core = core or load_settings(CoreSettings)
-    app = Celery("foresight", include=task_modules())
+    app = Celery("foresight", include=TASK_MODULES)
     app.conf.update(celery_config(worker, core))
     app.conf.beat_schedule = _beat_schedule()
     # Re-reads the admin's stored schedule while running (workers/schedule.py).
@@ -98,14 +100,8 @@ def create_celery(worker: WorkerSettings | None = None,
     return app
 
 
-def task_modules() -> list[str]:
-    """Task modules the worker imports; the alert engine's module once it exists."""
-    import importlib.util
-
-    modules = ["workers.tasks"]
-    if importlib.util.find_spec("workers.alert_tasks") is not None:
-        modules.append("workers.alert_tasks")
-    return modules
+# The modules whose tasks the worker registers.
+TASK_MODULES = ["workers.tasks", "workers.alert_tasks"]
 
 
 def _beat_schedule() -> dict[str, Any]:

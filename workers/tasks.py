@@ -11,13 +11,13 @@ exists (the alert engine's issue provides it) and returns its JSON result.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import logging
 import os
 import socket
 from datetime import UTC, datetime
 from typing import Any
 
+from ml.json_values import json_safe
 from workers.celery_app import app
 from workers.runtime import JobFailed, JobTask, engine, redis_client
 
@@ -94,7 +94,7 @@ def run_backtest(task: JobTask, symbol: str, interval: str,
     except ValueError as error:
         raise JobFailed(str(error)) from error
     return {"symbol": symbol, "interval": interval, "config": model_config.to_dict(),
-            "report": _json_safe(report)}
+            "report": json_safe(report)}
 
 
 @job_task("predict")
@@ -249,14 +249,9 @@ def prune_jobs(task: JobTask) -> dict[str, Any]:
 
 @job_task("check_alerts")
 def check_alerts(task: JobTask) -> dict[str, Any]:
-    """Beat's alert tick: the alert engine's ``run_checks`` when it is installed."""
-    if importlib.util.find_spec("workers.alert_tasks") is None:
-        return {"checked": 0, "note": "the alert engine is not installed"}
-    from workers import alert_tasks
+    """Beat's alert tick: evaluate every rule on the bars that closed since the last one."""
+    from workers.alert_tasks import run_checks
 
-    run_checks = getattr(alert_tasks, "run_checks", None)
-    if run_checks is None:
-        return {"checked": 0, "note": "workers.alert_tasks has no run_checks yet"}
     result: dict[str, Any] = run_checks(engine())
     return result
 
@@ -271,19 +266,3 @@ def _queue(name: str, kwargs: dict[str, Any], requested_by: str) -> str:
     submitted = submit_job(app, engine(), redis_client(), name, kwargs, requested_by,
                            lock_ttl_s=lock_ttl_s())
     return submitted.job_id
-
-
-def _json_safe(value: Any) -> Any:
-    import json
-    import math
-
-    def clean(item: Any) -> Any:
-        if isinstance(item, float) and not math.isfinite(item):
-            return None
-        if isinstance(item, dict):
-            return {str(k): clean(v) for k, v in item.items()}
-        if isinstance(item, list | tuple):
-            return [clean(v) for v in item]
-        return item
-
-    return json.loads(json.dumps(clean(value), default=str))

@@ -37,11 +37,9 @@ def watched_pairs(engine: Engine) -> list[tuple[str, str, bool]]:
 
 
 def _user_symbols(connection: Any) -> set[str]:
-    table = getattr(schema, "watchlists", None)  # the accounts issue's table
-    if table is None:
-        return set()
     try:
-        return {row[0] for row in connection.execute(select(table.c.symbol).distinct())}
+        return {row[0] for row in connection.execute(
+            select(schema.watchlists.c.symbol).distinct())}
     except SQLAlchemyError as error:
         logger.warning("cannot read watchlists: %s", error)
         return set()

@@ -40,7 +40,7 @@ app_settings = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# --- Market data (issue 3, migration 0002) ----------------------------------------------------
+# --- Market data (migration 0002) -------------------------------------------------------------
 # Timestamps of bars are integer epoch seconds (UTC, the bar's opening instant): an integer
 # column reads into pandas with no per-row datetime parsing, which keeps 100k-bar reads fast.
 
@@ -98,7 +98,7 @@ csv_imports = Table(
     Column("report_json", Text, nullable=False),
 )
 
-# --- Model registry (issue 5, migration 0003) ---------------------------------------------------
+# --- Model registry (migration 0003) ------------------------------------------------------------
 # Every trained model is a version: its config, features, data range and hash, code version,
 # metrics and the model itself (``.keras`` bytes + JSON state for scalers and conformal bands;
 # nothing pickled). Versions are numbered per (symbol, interval, target).
@@ -150,7 +150,7 @@ active_models = Table(
     Column("activation_id", Integer, ForeignKey("model_activations.id"), nullable=False),
 )
 
-# --- Jobs, forecasts and drift (issue 6, migration 0004) -------------------------------------
+# --- Jobs, forecasts and drift (migration 0004) ----------------------------------------------
 
 # One row per Celery task (id = the task id): the durable history behind the jobs pages, kept
 # across Redis restarts. ``attempts`` counts the deliveries a worker started.
@@ -203,7 +203,7 @@ model_drift = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# --- Accounts (issue 9, migration 0005) -------------------------------------------------------
+# --- Accounts (migration 0005) ----------------------------------------------------------------
 
 # People who log in. ``role`` is "viewer" or "admin"; the password hash is werkzeug's
 # (scrypt by default), never the password.
@@ -239,7 +239,7 @@ watchlists = Table(
     Column("position", Integer, nullable=False),
 )
 
-# --- Alerts and notifications (issue 8, migration 0006) -----------------------------------------
+# --- Alerts and notifications (migration 0006) --------------------------------------------------
 # A rule: what to watch (symbol, interval, type + JSON params), whom to tell and how (channels),
 # and how often (cooldown in bar-time seconds, one-shot or repeating, expiry).
 alert_rules = Table(
