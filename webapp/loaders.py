@@ -28,6 +28,9 @@ from webapp.components.market_chart import ForecastBands, MarketFigure, build_ma
 
 logger = logging.getLogger(__name__)
 
+# The symbol a page opens with when the address names none: bundled, so it works offline.
+DEFAULT_SYMBOL = "sample:SPX"
+
 STATIC_PREFIXES = ("sample:", "csv:")
 STATIC_TTL_S = 3600
 # A live symbol is re-read at most this often (and never more than once per bar).

@@ -6,6 +6,7 @@ named ``timestamp``, float64 open/high/low/close/volume, ascending, unique), ``m
 (``BarsMeta``) and ``report`` (``ValidationReport``; ``to_dict()`` is JSON-able).
 """
 
+from ml.data.age import human_age
 from ml.data.errors import DataError
 from ml.data.intervals import INTERVALS
 from ml.data.result import BarsMeta, BarsResult
@@ -13,4 +14,4 @@ from ml.data.service import MarketData, load_bars
 from ml.data.validation import ValidationReport
 
 __all__ = ["INTERVALS", "BarsMeta", "BarsResult", "DataError", "MarketData",
-           "ValidationReport", "load_bars"]
+           "ValidationReport", "human_age", "load_bars"]

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ml.data import cache
+from ml.data.age import human_age
 from ml.data.calendars import calendar_for
 from ml.data.errors import NoDataError, ProviderError
 from ml.data.intervals import (
@@ -223,7 +224,7 @@ class MarketData:
                 raise
             age = age_seconds(state.fetched_at if state else None, now.to_pydatetime())
             notes.append(f"{error}. Showing {cached} cached bars instead"
-                         + (f" (fetched {_human_age(age)} ago)" if age is not None else ""))
+                         + (f" (fetched {human_age(age)} ago)" if age is not None else ""))
             logger.warning("serving cache for %s after provider error: %s", symbol, error)
             return False
         calendar = calendar_for(fetched.info.asset_class, fetched.info.exchange_timezone,
@@ -293,16 +294,6 @@ def plan_fetches(state: cache.FetchState | None, start: pd.Timestamp | None,
 
 def _from_epoch(seconds: int) -> pd.Timestamp:
     return pd.Timestamp(seconds, unit="s", tz="UTC").as_unit("ns")
-
-
-def _human_age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172_800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86_400:.1f} days"
 
 
 def load_bars(symbol: str, interval: str, start: When = None, end: When = None, *,

@@ -11,7 +11,7 @@ from dash import dcc, html
 from sqlalchemy import Engine, func, select
 
 from ml.db.schema import bars, fetch_state, symbols
-from webapp.components.status import human_age
+from webapp.components.status import fetched_ago
 
 
 def cached_series(engine: Engine) -> list[dict[str, Any]]:
@@ -43,7 +43,7 @@ def _fetched(value: dt.datetime | None) -> str:
         return "—"
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return human_age((dt.datetime.now(dt.UTC) - value).total_seconds())
+    return fetched_ago((dt.datetime.now(dt.UTC) - value).total_seconds())
 
 
 def cache_table(engine: Engine) -> Any:

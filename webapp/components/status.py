@@ -6,17 +6,11 @@ from typing import Any
 
 from dash import html
 
+from ml.data import human_age
 
-def human_age(seconds: float | None) -> str:
-    if seconds is None:
-        return "never fetched"
-    if seconds < 90:
-        return f"{seconds:.0f} s ago"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min ago"
-    if seconds < 172_800:
-        return f"{seconds / 3600:.1f} h ago"
-    return f"{seconds / 86_400:.1f} days ago"
+
+def fetched_ago(seconds: float | None) -> str:
+    return "never fetched" if seconds is None else f"{human_age(seconds)} ago"
 
 
 def _when(timestamp: Any, interval: str) -> str:
@@ -39,5 +33,5 @@ def data_status(loaded: Any | None, *, symbol: str, interval: str) -> html.Div:
         html.Span(f"Source: {meta.source}", className="me-2 data-source"),
         html.Span(f"{meta.rows:,} bars {_when(meta.first, interval)} → "
                   f"{_when(meta.last, interval)}", className="me-2"),
-        html.Span(f"Fetched {human_age(loaded.age_s())}", className="data-age"),
+        html.Span(f"Fetched {fetched_ago(loaded.age_s())}", className="data-age"),
     ], className="data-status d-flex flex-wrap")

@@ -41,12 +41,11 @@ logger = logging.getLogger(__name__)
 dash.register_page(__name__, path="/forecast", name="Forecast", order=1,
                    title="Foresight · Forecast")
 
-DEFAULT_SYMBOL = "sample:SPX"
 HISTORY_LIMIT = 300
 FINISHED = {"SUCCESS", "FAILURE", "CANCELLED", "REVOKED"}
 
 
-def layout(symbol: str = DEFAULT_SYMBOL, interval: str = "1d", **_other: str) -> html.Div:
+def layout(symbol: str = loaders.DEFAULT_SYMBOL, interval: str = "1d", **_other: str) -> html.Div:
     interval = interval if interval in INTERVALS else "1d"
     return html.Div([
         html.H1("Forecast", className="h3"),
@@ -87,7 +86,7 @@ def layout(symbol: str = DEFAULT_SYMBOL, interval: str = "1d", **_other: str) ->
           Input(ids.FORECAST_JOB_DONE, "data"))
 def update_forecast(symbol: str | None, interval: str | None,
                     _finished: Any) -> tuple[Any, ...]:
-    symbol = (symbol or "").strip() or DEFAULT_SYMBOL
+    symbol = (symbol or "").strip() or loaders.DEFAULT_SYMBOL
     interval = interval if interval in INTERVALS else "1d"
     try:
         loaded = loaders.get_bars(symbol, interval)
@@ -218,7 +217,7 @@ def start_backtest(clicks: int, symbol: str, interval: str,
                    known: dict[str, Any] | None) -> tuple[Any, ...]:
     if not clicks:
         raise PreventUpdate  # the page was inserted after the shell's jobs store
-    symbol = (symbol or "").strip() or DEFAULT_SYMBOL
+    symbol = (symbol or "").strip() or loaders.DEFAULT_SYMBOL
     user = auth.current()
     try:
         if not jobs.jobs_available():

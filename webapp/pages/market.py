@@ -61,7 +61,6 @@ dash.register_page(__name__, path="/", name="Market", order=0, title="Foresight 
 
 WATCHLIST = ("sample:SPX", "sample:GOOG", "sample:EURUSD", "AAPL", "BTC-USD", "EURUSD=X",
              "GC=F", "^GSPC")
-DEFAULT_SYMBOL = "sample:SPX"
 DEFAULT_INTERVAL = "1d"
 DEFAULT_INDICATORS = "sma:period=50,bbands:period=20:stddev=2,rsi:period=14"
 VOLATILITY_WINDOW = 60
@@ -69,9 +68,9 @@ MTF_PANELS = 3
 DEFAULT_PICK = "ema"
 
 
-def layout(symbol: str = DEFAULT_SYMBOL, interval: str = DEFAULT_INTERVAL,
+def layout(symbol: str = loaders.DEFAULT_SYMBOL, interval: str = DEFAULT_INTERVAL,
            ind: str = DEFAULT_INDICATORS, **_other: str) -> html.Div:
-    symbol = (symbol or DEFAULT_SYMBOL).strip()
+    symbol = (symbol or loaders.DEFAULT_SYMBOL).strip()
     interval = interval if interval in INTERVALS else DEFAULT_INTERVAL
     choices, _problems = parse_tokens(ind)
     return html.Div([
@@ -283,7 +282,7 @@ def pick_from_watchlist(clicks: list[int | None]) -> str:
 def update_market(symbol: str | None, interval: str | None,
                   tokens: list[str] | None) -> tuple[Any, ...]:
     """Load (cached) bars, build (cached) figure, cards and banners for the current state."""
-    symbol = (symbol or "").strip() or DEFAULT_SYMBOL
+    symbol = (symbol or "").strip() or loaders.DEFAULT_SYMBOL
     interval = interval if interval in INTERVALS else DEFAULT_INTERVAL
     choices, token_problems = parse_tokens(tokens or [])
     try:
@@ -491,7 +490,7 @@ def replay_step(_ticks: int, state: dict[str, Any] | None) -> tuple[Any, ...]:
 def update_mtf(tab: str, symbol: str | None, interval: str | None) -> list[Any]:
     if tab != "mtf":
         raise PreventUpdate  # drawn only when looked at
-    symbol = (symbol or "").strip() or DEFAULT_SYMBOL
+    symbol = (symbol or "").strip() or loaders.DEFAULT_SYMBOL
     interval = interval if interval in INTERVALS else DEFAULT_INTERVAL
     payloads: list[Any] = []
     first_error: DataError | None = None

@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 dash.register_page(__name__, path="/risk", name="Risk", order=2, title="Foresight · Risk")
 
-DEFAULT_SYMBOL = "sample:SPX"
 DEFAULT_COMPARE = "sample:GOOG, sample:EURUSD"
 WATCHLIST = ("sample:SPX", "sample:GOOG", "sample:EURUSD", "AAPL", "BTC-USD", "EURUSD=X",
              "GC=F", "^GSPC")
@@ -39,8 +38,8 @@ MAX_COMPARE = 6
 FIGURES = ("risk-drawdown", "risk-histogram", "risk-rolling", "risk-correlation")
 
 
-def layout(symbol: str = DEFAULT_SYMBOL, interval: str = "1d", compare: str = DEFAULT_COMPARE,
-           **_other: str) -> html.Div:
+def layout(symbol: str = loaders.DEFAULT_SYMBOL, interval: str = "1d",
+           compare: str = DEFAULT_COMPARE, **_other: str) -> html.Div:
     interval = interval if interval in INTERVALS else "1d"
     controls = dbc.Row([
         dbc.Col(dbc.InputGroup([
@@ -77,7 +76,7 @@ def layout(symbol: str = DEFAULT_SYMBOL, interval: str = "1d", compare: str = DE
           Input(ids.RISK_COMPARE, "value"))
 def update_risk(symbol: str | None, interval: str | None,
                 compare: str | None) -> tuple[Any, ...]:
-    symbol = (symbol or "").strip() or DEFAULT_SYMBOL
+    symbol = (symbol or "").strip() or loaders.DEFAULT_SYMBOL
     interval = interval if interval in INTERVALS else "1d"
     try:
         loaded = loaders.get_bars(symbol, interval)
