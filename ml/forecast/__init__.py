@@ -13,7 +13,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "registry": ("registry", "RegistryError", "active_version", "get_version", "list_versions"),
     "evaluation": ("evaluate", "predict_split", "walk_forward"),
     "models.config": ("MODEL_KINDS", "TARGETS", "ModelConfig"),
-    "models.errors": ("TrainingCancelled",),
+    "models.errors": ("InsufficientHistoryError", "TrainingCancelled"),
     "pipeline": ("backtest_model", "default_engine", "predict_active", "train_model"),
     "store": ("build_payload", "forecast_history", "latest_forecast", "save_forecast"),
     "training": ("fit_forecaster",),
@@ -33,7 +33,10 @@ if TYPE_CHECKING:
         TARGETS as TARGETS,
         ModelConfig as ModelConfig,
     )
-    from ml.forecast.models.errors import TrainingCancelled as TrainingCancelled
+    from ml.forecast.models.errors import (
+        InsufficientHistoryError as InsufficientHistoryError,
+        TrainingCancelled as TrainingCancelled,
+    )
     from ml.forecast.pipeline import (
         backtest_model as backtest_model,
         default_engine as default_engine,

@@ -87,10 +87,13 @@ class SplitPlan:
         bounds = np.round(np.cumsum(fractions) / total * n_samples).astype(int)
         return cls(int(bounds[0]), int(bounds[1]), int(bounds[2]), n_samples)
 
+    def is_increasing(self) -> bool:
+        return (0 <= self.train_start < self.train_end <= self.validation_end
+                <= self.calibration_end <= self.test_end)
+
     def indices(self, horizon: int) -> dict[str, np.ndarray]:
         """Sample positions of each split after purging."""
-        if not (0 <= self.train_start < self.train_end <= self.validation_end
-                <= self.calibration_end <= self.test_end):
+        if not self.is_increasing():
             raise ValueError(f"split positions must be increasing, got {self}")
         starts = (self.train_start, self.train_end, self.validation_end, self.calibration_end)
         ends = (self.train_end, self.validation_end, self.calibration_end, self.test_end)

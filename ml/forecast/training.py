@@ -33,13 +33,13 @@ from ml.forecast.forecaster import Forecaster
 from ml.forecast.models.base import FitHistory, ProgressCallback, StopCallback, create_model
 from ml.forecast.models.config import ModelConfig
 from ml.forecast.models.conformal import DEFAULT_LEVELS, ConformalCalibration, ewma_volatility
-from ml.forecast.models.errors import TrainingCancelled
+from ml.forecast.models.errors import InsufficientHistoryError, TrainingCancelled
 from ml.forecast.models.scaler import StandardScaler
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Dataset", "TrainingCancelled", "TrainingResult", "build_dataset", "fit_forecaster",
-           "minimum_bars"]
+__all__ = ["Dataset", "InsufficientHistoryError", "TrainingCancelled", "TrainingResult",
+           "build_dataset", "fit_forecaster", "minimum_bars"]
 
 MIN_SPLIT_SAMPLES = {"train": 100, "validation": 20, "calibration": 30, "test": 20}
 SCALER_SCOPES = ("train", "all")
@@ -90,7 +90,12 @@ def minimum_bars(config: ModelConfig, fractions: tuple[float, ...] = DEFAULT_FRA
 
 def build_dataset(bars: pd.DataFrame, config: ModelConfig, plan: SplitPlan | None = None,
                   fractions: tuple[float, float, float, float] = DEFAULT_FRACTIONS) -> Dataset:
-    """Features, targets and purged splits; raises ValueError when there is too little data."""
+    """Features, targets and purged splits; raises InsufficientHistoryError when there is too
+    little data, before any of the arithmetic that would fail on it with a cryptic message."""
+    needed = minimum_bars(config, fractions)
+    if plan is None and len(bars) < needed:
+        raise InsufficientHistoryError(len(bars), needed, window_length=config.window_length,
+                                       horizon=config.horizon)
     features = feature_matrix(bars, config.features)
     close = bars["close"].to_numpy(dtype=np.float64)
     make_targets = return_targets if config.target == "returns" else variance_targets
@@ -99,15 +104,20 @@ def build_dataset(bars: pd.DataFrame, config: ModelConfig, plan: SplitPlan | Non
     samples = ends[np.isfinite(targets[ends]).all(axis=1)]
     plan = plan or SplitPlan.from_fractions(len(samples), fractions)
     if plan.test_end > len(samples):
-        raise ValueError(f"split plan needs {plan.test_end} samples, the bars give "
-                         f"{len(samples)}")
+        raise InsufficientHistoryError(
+            len(bars), needed, window_length=config.window_length, horizon=config.horizon,
+            detail=f"the split plan needs {plan.test_end} samples, the bars give {len(samples)}")
+    if not plan.is_increasing():
+        raise InsufficientHistoryError(
+            len(bars), needed, window_length=config.window_length, horizon=config.horizon,
+            detail=f"{len(samples)} samples cannot be split into train, validation, "
+                   "calibration and test")
     splits = plan.indices(config.horizon)
     for name, minimum in MIN_SPLIT_SAMPLES.items():
         if len(splits[name]) < minimum:
-            raise ValueError(
-                f"too little history: {len(bars)} bars give {len(splits[name])} {name} samples "
-                f"(need {minimum}); window_length={config.window_length} and "
-                f"horizon={config.horizon} need at least {minimum_bars(config, fractions)} bars")
+            raise InsufficientHistoryError(
+                len(bars), needed, window_length=config.window_length, horizon=config.horizon,
+                detail=f"they give {len(splits[name])} {name} samples, {minimum} are needed")
     returns = log_returns(close)
     return Dataset(bars.index, close, features, targets, samples, splits,
                    ewma_volatility(returns), returns)

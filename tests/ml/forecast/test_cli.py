@@ -101,3 +101,20 @@ def test_backtest_json_carries_the_out_of_sample_predictions(
     assert series["timestamp"][-1][:10] == "2018-12-03"
     assert set(series["fold"]) == {1, 2}
     assert _versions(capsys) == []  # a backtest registers nothing
+
+
+@pytest.mark.parametrize("rows", [3, 10, 100])
+def test_training_on_a_short_import_is_one_line_in_bars(
+        var_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: int) -> None:
+    days = [f"2024-{1 + i // 28:02d}-{1 + i % 28:02d}" for i in range(rows)]
+    lines = ["date,open,high,low,close,volume"] + [
+        f"{day},{100 + i},{101 + i},{99 + i},{100.5 + i},1000" for i, day in enumerate(days)]
+    path = tmp_path / "short.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["import-csv", str(path), "--symbol", "short"]) == 0
+    capsys.readouterr()
+    assert main(["train", "csv:short", "--interval", "1d", *TINY_ARGS]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: too little history: {rows} bars") and err.count("\n") == 1
+    assert "SplitPlan" not in err and "broadcast" not in err
+    assert _versions(capsys) == []

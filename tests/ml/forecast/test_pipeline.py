@@ -20,6 +20,7 @@ from ml.forecast.evaluation import (
     training_truncation_gap,
     walk_forward,
 )
+from ml.forecast.models.errors import InsufficientHistoryError
 from ml.forecast.training import TrainingResult, fit_forecaster, minimum_bars
 from ml.json_values import json_safe
 from tests.ml.forecast.conftest import tiny_config
@@ -129,10 +130,27 @@ def test_live_forecast_has_a_price_path_inside_nested_bands(
                                atol=1e-9)
 
 
+@pytest.mark.parametrize("bars", [3, 10, 60, 100])
+def test_short_history_is_said_in_bars_for_training_and_walk_forward(
+        spx_bars: pd.DataFrame, bars: int) -> None:
+    """3 bars used to fail with "operands could not be broadcast", 10-100 with "split positions
+    must be increasing, got SplitPlan(...)"."""
+    config = tiny_config()
+    for run in (lambda: fit_forecaster(spx_bars.iloc[:bars], config),
+                lambda: walk_forward(spx_bars.iloc[:bars], config, folds=2)):
+        with pytest.raises(InsufficientHistoryError) as raised:
+            run()
+        message = str(raised.value)
+        assert message.startswith(f"too little history: {bars} bars")
+        assert f"needs at least {minimum_bars(config)} bars" in message
+        assert "SplitPlan" not in message and "broadcast" not in message
+        assert isinstance(raised.value, ValueError)  # callers that catch ValueError still do
+
+
 def test_too_little_history_is_a_clear_value_error(spx_bars: pd.DataFrame) -> None:
     config = tiny_config()
     needed = minimum_bars(config)
-    with pytest.raises(ValueError, match=f"too little history: 150 bars .* at least {needed}"):
+    with pytest.raises(ValueError, match=f"too little history: 150 bars.* at least {needed}"):
         fit_forecaster(spx_bars.iloc[:150], config)
     assert needed > 150
     fit_forecaster(spx_bars.iloc[:needed], config.with_changes(epochs=1))  # and it is enough
