@@ -78,12 +78,19 @@ def persistent_secret(var_dir: Path, name: str) -> str:
     except FileNotFoundError:
         pass
     value = secrets.token_urlsafe(32)
-    # O_EXCL: when two processes race on first run, one wins and the other reads its value.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
+    # Publish the secret whole: write a private temporary file, then hard-link it into place.
+    # The link fails when another process (say, a second gunicorn worker on first start) won
+    # the race, and then its complete value is read. Creating the file itself with O_EXCL left
+    # a moment where the loser read an empty secret.
+    draft = secret_dir / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_text().strip()
+    finally:
+        draft.unlink()
     logger.info("generated secret %s in %s", name, secret_dir)
     return value

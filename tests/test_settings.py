@@ -54,3 +54,26 @@ def test_generated_secret_is_private_and_stable(tmp_path: Path) -> None:
     assert len(first) >= 32
     mode = stat.S_IMODE((tmp_path / "secrets" / "secret_key").stat().st_mode)
     assert mode == 0o600
+
+
+def test_two_first_starts_at_once_share_one_complete_secret(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two gunicorn workers on a fresh install: the one that loses the race reads the winner's
+    whole secret (it used to be able to read the file between its creation and its write)."""
+    import os
+
+    import ml.settings
+
+    real_link = os.link
+    rival: list[str] = []
+
+    def link_after_a_rival(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        if not rival:  # the rival process finishes first, between our write and our publish
+            monkeypatch.setattr(ml.settings.os, "link", real_link)
+            rival.append(persistent_secret(tmp_path, "secret_key"))
+        real_link(source, target)
+
+    monkeypatch.setattr(ml.settings.os, "link", link_after_a_rival)
+    ours = persistent_secret(tmp_path, "secret_key")
+    assert rival and ours == rival[0] and len(ours) >= 32
+    assert sorted(p.name for p in (tmp_path / "secrets").iterdir()) == ["secret_key"]  # no drafts
