@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ml.db import make_engine, upgrade_to_head
 from ml.settings import CoreSettings, load_settings
 
 
@@ -15,6 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ml.db import make_engine, upgrade_to_head  # Alembic: only this command needs it
+
     settings = load_settings(CoreSettings)
     engine = make_engine(settings.resolved_database_url())
     upgrade_to_head(engine)
