@@ -13,7 +13,6 @@ from typing import Any
 
 MODEL_KINDS: tuple[str, ...] = ("lstm", "gru", "attention", "ensemble")
 TARGETS: tuple[str, ...] = ("returns", "volatility")
-INTERVALS: tuple[str, ...] = ("1m", "5m", "15m", "30m", "1h", "4h", "1d", "1wk")
 MAX_SYMBOLS = 50
 
 

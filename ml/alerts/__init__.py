@@ -16,7 +16,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "series_from_text", "series_to_text",
     ),
     "store": (
-        "CHANNELS", "INTERVALS", "WORKER_CHANNELS", "channel_config", "check_rule", "create_rule",
+        "CHANNELS", "WORKER_CHANNELS", "channel_config", "check_rule", "create_rule",
         "delete_rule", "get_rule", "list_events", "list_rules", "mark_browser_delivered",
         "now_utc", "record_channel_health", "unread_count", "update_rule",
     ),
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     )
     from ml.alerts.store import (
         CHANNELS as CHANNELS,
-        INTERVALS as INTERVALS,
         WORKER_CHANNELS as WORKER_CHANNELS,
         channel_config as channel_config,
         check_rule as check_rule,

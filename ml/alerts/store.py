@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 
 from ml.alerts.rules import RULE_TYPES, AlertRuleError, Rule, parse_rule
+from ml.data import INTERVALS
 from ml.db import write_transaction
 from ml.db.schema import (
     alert_events,
@@ -34,7 +35,6 @@ CHANNELS = ("in_app", "browser", "webhook", "email")
 WORKER_CHANNELS = ("in_app", "webhook", "email")
 WEBHOOK_STYLES = ("generic", "slack", "discord")
 MAX_COOLDOWN_S = 365 * 86400
-INTERVALS = ("1m", "5m", "15m", "30m", "1h", "4h", "1d", "1wk")
 
 
 def now_utc() -> datetime:

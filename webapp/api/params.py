@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 from flask import request
 
+from ml.data import INTERVALS
 from webapp.api.errors import invalid
 
-INTERVALS: tuple[str, ...] = ("1m", "5m", "15m", "30m", "1h", "4h", "1d", "1wk")
 MAX_LIMIT = 100_000
 
 

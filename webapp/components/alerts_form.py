@@ -12,13 +12,13 @@ from ml.alerts import (
     CHANNELS,
     CONDITIONS,
     DIRECTIONS,
-    INTERVALS,
     RULE_TYPES,
     SIDES,
     AlertRuleError,
     series_from_text,
     series_to_text,
 )
+from ml.data import INTERVALS
 from webapp import ids
 
 RULE_LABELS = {
