@@ -18,8 +18,11 @@ from workers.submit import JobsUnavailable, submit_job
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["JobsUnavailable", "cancel", "job_status", "jobs_available", "list_jobs", "submit"]
+__all__ = ["FINISHED_STATES", "JobsUnavailable", "cancel", "job_status", "jobs_available",
+           "list_jobs", "submit"]
 
+# The states ``job_status`` reports once a job is over (Celery's REVOKED is mapped to CANCELLED).
+FINISHED_STATES = job_rows.FINISHED_STATES
 _CELERY_FINAL = {"SUCCESS": job_rows.SUCCESS, "FAILURE": job_rows.FAILURE,
                  "REVOKED": job_rows.CANCELLED, "CANCELLED": job_rows.CANCELLED}
 

@@ -42,7 +42,6 @@ dash.register_page(__name__, path="/forecast", name="Forecast", order=1,
                    title="Foresight · Forecast")
 
 HISTORY_LIMIT = 300
-FINISHED = {"SUCCESS", "FAILURE", "CANCELLED", "REVOKED"}
 
 
 def layout(symbol: str = loaders.DEFAULT_SYMBOL, interval: str = "1d", **_other: str) -> html.Div:
@@ -250,7 +249,7 @@ def follow_backtest(_ticks: int, job: dict[str, Any] | None) -> tuple[Any, ...]:
     if not auth.can_see_job(status):
         # Job ids come back from the browser: never show another user's job.
         raise PreventUpdate
-    finished = status.get("state") in FINISHED
+    finished = status.get("state") in jobs.FINISHED_STATES
     return _progress_view(status), finished, job["id"] if finished else no_update
 
 
@@ -260,7 +259,7 @@ def _progress_view(status: dict[str, Any]) -> Any:
     if state == "SUCCESS":
         return note_banner("Backtest finished: its results are below.", kind="job-done",
                            colour="success", icon="bi-check-circle")
-    if state in FINISHED:
+    if state in jobs.FINISHED_STATES:
         return note_banner(f"Backtest {state.lower()}: {status.get('error') or ''}",
                            kind="job-failed", colour="danger")
     epoch, epochs = progress.get("epoch"), progress.get("epochs")
