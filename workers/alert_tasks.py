@@ -26,6 +26,7 @@ from ml.alerts import WORKER_CHANNELS, channel_config, now_utc, record_channel_h
 from ml.db import open_database, write_transaction
 from ml.db.schema import alert_events, delivery_attempts, notification_deliveries
 from ml.settings import load_settings, settings_config
+from workers.backoff import exponential_backoff_s
 from workers.celery_app import app
 from workers.channels import ChannelError, send
 from workers.settings import core_settings
@@ -54,8 +55,8 @@ class AlertSettings(BaseSettings):
 
 def backoff_s(attempt: int, settings: AlertSettings) -> float:
     """Delay before attempt ``attempt + 1``: base, 2x base, 4x base ... capped."""
-    return float(min(settings.alert_retry_max_s,
-                     settings.alert_retry_base_s * 2 ** max(0, attempt - 1)))
+    return exponential_backoff_s(attempt - 1, first_s=settings.alert_retry_base_s,
+                                 max_s=settings.alert_retry_max_s)
 
 
 @functools.cache

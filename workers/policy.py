@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ml.app_settings import read_setting
 from ml.settings import ENV_PREFIX, load_settings
+from workers.backoff import exponential_backoff_s
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ class JobPolicy(BaseSettings):
 
     def backoff_s(self, retries: int) -> float:
         """Delay before retry number ``retries + 1``: exponential, capped."""
-        return float(min(self.retry_backoff_max_s, self.retry_backoff_s * 2 ** retries))
+        return exponential_backoff_s(retries, first_s=self.retry_backoff_s,
+                                     max_s=self.retry_backoff_max_s)
 
 
 POLICY_KEY = "jobs.policy"
