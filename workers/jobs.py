@@ -130,6 +130,12 @@ def get_job(engine: Engine, job_id: str) -> dict[str, Any] | None:
     return None if row is None else row_to_dict(row)
 
 
+def is_finished(engine: Engine, job_id: str) -> bool:
+    """True once the job's row says it is over; False while it runs or has no row yet."""
+    row = get_job(engine, job_id)
+    return row is not None and row["state"] in FINISHED_STATES
+
+
 def list_jobs(engine: Engine, *, requested_by: str | None = None, task: str | None = None,
               states: tuple[str, ...] | None = None, limit: int = 50,
               offset: int = 0) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ frees a lock that another job holds.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,24 @@ def steal(client: Any, key: str, stale_holder: str, job_id: str, ttl_s: float) -
     return 0
     """
     return bool(client.eval(script, 1, key, stale_holder, job_id, int(ttl_s * 1000)))
+
+
+def take_unless_running(client: Any, key: str, job_id: str, ttl_s: float,
+                        finished: Callable[[str], bool]) -> str | None:
+    """The one takeover rule: None when ``job_id`` now holds ``key``, else the running holder.
+
+    A holder whose job ``finished`` (its worker died after the final write, before releasing)
+    is replaced. A holder with no job row yet is a submission in flight (the lock is taken
+    before the row is written), so it counts as running; a crashed one frees the key by expiry.
+    """
+    current = acquire(client, key, job_id, ttl_s)
+    if current == job_id:
+        return None
+    if finished(current):
+        if steal(client, key, current, job_id, ttl_s):
+            return None
+        return holder(client, key)
+    return current
 
 
 def release(client: Any, key: str, job_id: str) -> bool:

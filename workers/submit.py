@@ -108,19 +108,11 @@ def _take_lock(engine: Engine, redis_client: Any, key: str, job_id: str,
     if redis_client is None:  # fallback mode: the jobs table is the lock (best effort)
         return job_rows.active_job_for_lock(engine, key)
     try:
-        holder = locks.acquire(redis_client, key, job_id, ttl_s)
+        return locks.take_unless_running(redis_client, key, job_id, ttl_s,
+                                         lambda holder: job_rows.is_finished(engine, holder))
     except Exception as error:  # redis raises ConnectionError, TimeoutError, OSError...
         raise JobsUnavailable("The job queue is unavailable right now; try again in a "
                               f"moment ({type(error).__name__}).") from error
-    if holder == job_id:
-        return None
-    row = job_rows.get_job(engine, holder)
-    if row is not None and row["state"] in job_rows.FINISHED_STATES:
-        # The holder finished without releasing (its worker died after the final write).
-        if locks.steal(redis_client, key, holder, job_id, ttl_s):
-            return None
-        return locks.holder(redis_client, key)
-    return holder
 
 
 def _quietly(function: Any, *args: Any, **kwargs: Any) -> None:

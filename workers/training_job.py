@@ -142,15 +142,8 @@ def _confirm_lock(job_id: str, symbol: str, interval: str) -> str | None:
     if client is None:
         return None
     key = locks.training_lock_key(symbol, interval)
-    holder = locks.acquire(client, key, job_id, lock_ttl_s())
-    if holder == job_id:
-        return None
-    other = job_rows.get_job(engine(), holder)
-    if other is None or other["state"] in job_rows.FINISHED_STATES:
-        if locks.steal(client, key, holder, job_id, lock_ttl_s()):
-            return None
-        return locks.holder(client, key)
-    return holder
+    return locks.take_unless_running(client, key, job_id, lock_ttl_s(),
+                                     lambda holder: job_rows.is_finished(engine(), holder))
 
 
 def _keep_lock(client: Any, key: str, job_id: str) -> None:

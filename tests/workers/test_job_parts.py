@@ -112,6 +112,22 @@ def test_training_lock_is_exclusive_reentrant_and_released_by_its_holder(
         locks.training_lock_key("", "1d")
 
 
+def test_the_takeover_rule_replaces_only_a_finished_holder(engine: Engine,
+                                                          redis_url: str) -> None:
+    """Submission and the worker's own check share one rule; a holder with no job row yet is a
+    submission in flight (the lock comes before the row), so it is never taken over."""
+    client = redis.Redis.from_url(redis_url)
+    key = locks.training_lock_key("sample:GOOG", "1d")
+    finished = lambda holder: job_rows.is_finished(engine, holder)  # noqa: E731
+    assert locks.take_unless_running(client, key, "in-flight", 60, finished) is None
+    assert locks.take_unless_running(client, key, "second", 60, finished) == "in-flight"
+    job_rows.record_submitted(engine, "in-flight", "workers.tasks.train_model", {}, None, key)
+    assert locks.take_unless_running(client, key, "second", 60, finished) == "in-flight"
+    job_rows.record_finished(engine, "in-flight", job_rows.FAILURE, error="worker died")
+    assert locks.take_unless_running(client, key, "second", 60, finished) is None
+    assert locks.holder(client, key) == "second"
+
+
 class _DeadBroker:
     def send_task(self, *args: Any, **kwargs: Any) -> None:
         raise ConnectionRefusedError("broker down")
