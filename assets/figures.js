@@ -30,10 +30,13 @@
     return out;
   }
 
-  const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u1: Uint8Array };
+  const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
+                  i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array };
   const FIRST_PAINT_CANDLES = 320;  // the first view's 300 bars and a few more; the rest follows
   const latest = {};  // graph id -> newest payload, so a stale full redraw is skipped
 
+  // plotly's base64 array spec ({dtype, bdata}) -> a typed array; anything else as it is.
+  // The one decoder: market.js uses it through window.foresight.decode.
   function decode(value) {
     if (!value || typeof value !== "object" || !value.bdata || !TYPED[value.dtype]) return value;
     const binary = atob(value.bdata);
@@ -41,6 +44,7 @@
     for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
     return new TYPED[value.dtype](bytes.buffer);
   }
+  window.foresight = Object.assign({}, window.foresight, { decode });
 
   // Thousands of candles take seconds to draw (one SVG path each). The first view shows only
   // the most recent bars, so draw those first and the full history right after.

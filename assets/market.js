@@ -47,17 +47,8 @@
     if (Object.keys(update).length) window.Plotly.relayout(gd, update);
   }
 
-  const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
-                  i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array };
-
   // gd.data keeps plotly's base64 specs as sent; extendTraces needs real (typed) arrays.
-  function decode(value) {
-    if (!value || typeof value !== "object" || !value.bdata || !TYPED[value.dtype]) return value;
-    const binary = atob(value.bdata);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-    return new TYPED[value.dtype](bytes.buffer);
-  }
+  const decode = (value) => window.foresight.decode(value);
 
   function sameKind(target, values) {
     const clean = values.map((v) => (v === null ? NaN : v));
