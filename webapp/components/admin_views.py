@@ -10,6 +10,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from ml.data import INTERVALS
 from webapp import ids, training_options
 from webapp.components import theme
 
@@ -55,7 +56,7 @@ def train_form() -> html.Div:
                                   placeholder="sample:SPX, AAPL, BTC-USD")], md=6),
             dbc.Col([dbc.Label("Interval", className="small"),
                      dbc.Select(id=ids.ADMIN_TRAIN_INTERVAL, value="1d", **select,
-                                options=list(training_options.INTERVALS))], xs=4, md=2),
+                                options=list(INTERVALS))], xs=4, md=2),
             dbc.Col([dbc.Label("Model", className="small"),
                      dbc.Select(id=ids.ADMIN_TRAIN_KIND, value="lstm", **select,
                                 options=list(training_options.MODEL_KINDS))], xs=4, md=2),

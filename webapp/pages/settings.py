@@ -16,6 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from ml.data import INTERVALS
 from webapp import admin_settings, auth, ids, services, training_options
 from webapp.components import admin_views
 
@@ -144,7 +145,7 @@ def submit_training(_clicks: int, symbols_text: str | None, interval: str | None
     try:
         symbols = _symbols(symbols_text)
         interval = training_options.check_choice("interval", interval,
-                                                 training_options.INTERVALS)
+                                                 INTERVALS)
         given = {str(n.get("name")): v for n, v in zip(names, values, strict=False)
                  if v is not None}
         config = training_options.training_config(kind, target, given)
