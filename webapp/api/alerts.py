@@ -13,6 +13,7 @@ from flask import Blueprint, Response
 
 from webapp import services
 from webapp.api import params
+from webapp.api.caller import current_user
 from webapp.api.errors import ApiError, invalid
 from webapp.api.market import canonical_symbol, json_response
 
@@ -35,7 +36,6 @@ def register(blueprint: Blueprint) -> None:
 
 
 def _owner() -> int:
-    from webapp.api.v1 import current_user
 
     return current_user().id
 
@@ -139,78 +139,3 @@ def list_alert_events() -> Response:
     after = params.integer("after_id", None, 0, MAX_ID)
     found = list_events(services.database(), _owner(), limit=limit, after_id=after)
     return json_response({"events": found, "count": len(found)})
-
-
-# --- OpenAPI ----------------------------------------------------------------------------------
-
-def openapi_schemas() -> dict[str, Any]:
-    from ml.alerts import CHANNELS, RULE_TYPES
-    from webapp.api.openapi import SYMBOL_SCHEMA
-
-    intervals = list(params.INTERVALS)
-    return {
-        "AlertInput": {"type": "object", "required": ["symbol", "interval", "rule_type",
-                                                      "params", "channels"],
-                       "additionalProperties": False, "properties": {
-                           "name": {"type": "string", "maxLength": 120},
-                           "symbol": SYMBOL_SCHEMA,
-                           "interval": {"type": "string", "enum": intervals},
-                           "rule_type": {"type": "string", "enum": list(RULE_TYPES)},
-                           "params": {"type": "object"},
-                           "channels": {"type": "array", "minItems": 1,
-                                        "items": {"type": "string", "enum": list(CHANNELS)}},
-                           "cooldown_s": {"type": "integer", "minimum": 0},
-                           "one_shot": {"type": "boolean"}, "active": {"type": "boolean"},
-                           "expires_at": {"type": ["string", "null"],
-                                          "format": "date-time"}}},
-        "Alert": {"type": "object", "required": ["id", "symbol", "interval", "rule_type",
-                                                 "params", "channels", "active"],
-                  "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
-                                 "symbol": {"type": "string"}, "interval": {"type": "string"},
-                                 "rule_type": {"type": "string"}, "params": {"type": "object"},
-                                 "channels": {"type": "array", "items": {"type": "string"}},
-                                 "active": {"type": "boolean"}}},
-        "AlertList": {"type": "object", "required": ["alerts", "count"], "properties": {
-            "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}},
-            "count": {"type": "integer"}}},
-        "AlertEvents": {"type": "object", "required": ["events", "count"], "properties": {
-            "events": {"type": "array", "items": {"type": "object", "required": [
-                "id", "rule_id", "symbol"]}}, "count": {"type": "integer"}}},
-    }
-
-
-def openapi_paths() -> dict[str, Any]:
-    from webapp.api.openapi import _error, _json, _query, _ref, _responses
-
-    rule_id = {"name": "rule_id", "in": "path", "required": True,
-               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
-    body = {"required": True, "content": {"application/json": {"schema": _ref("AlertInput")}}}
-    not_found = {"404": _error("No such rule of yours")}
-    return {
-        "/alerts": {
-            "get": {"summary": "Your alert rules", "operationId": "alerts",
-                    "responses": _responses({"200": _json(_ref("AlertList"), "Rules")})},
-            "post": {"summary": "Create an alert rule", "operationId": "alertCreate",
-                     "requestBody": body,
-                     "responses": _responses({"201": _json(_ref("Alert"), "Created")})}},
-        "/alerts/events": {"get": {
-            "summary": "Your alert events, newest first", "operationId": "alertEvents",
-            "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 500},
-                                  "At most this many"),
-                           _query("after_id", {"type": "integer", "minimum": 0,
-                                               "maximum": MAX_ID}, "Only newer events")],
-            "responses": _responses({"200": _json(_ref("AlertEvents"), "Events")})}},
-        "/alerts/{rule_id}": {
-            "get": {"summary": "One of your rules", "operationId": "alert",
-                    "parameters": [rule_id],
-                    "responses": _responses({"200": _json(_ref("Alert"), "Rule"),
-                                             **not_found})},
-            "put": {"summary": "Replace one of your rules", "operationId": "alertUpdate",
-                    "parameters": [rule_id], "requestBody": body,
-                    "responses": _responses({"200": _json(_ref("Alert"), "Rule"),
-                                             **not_found})},
-            "delete": {"summary": "Delete one of your rules", "operationId": "alertDelete",
-                       "parameters": [rule_id],
-                       "responses": _responses({"204": {"description": "Deleted"},
-                                                **not_found})}},
-    }

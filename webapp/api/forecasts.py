@@ -17,6 +17,7 @@ from flask import Blueprint, Response
 from ml.json_values import json_safe
 from webapp import services
 from webapp.api import params
+from webapp.api.caller import current_user
 from webapp.api.errors import ApiError, invalid
 from webapp.api.market import canonical_symbol, json_response
 from webapp.api.ttl_cache import cached
@@ -134,7 +135,6 @@ def _pending_job(symbol: str, interval: str) -> str | None:
             existing = None
         if existing:
             return existing.decode() if isinstance(existing, bytes) else str(existing)
-    from webapp.api.v1 import current_user
 
     try:
         job_id = jobs.submit("predict", {"symbol": symbol, "interval": interval},

@@ -10,9 +10,11 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from ml.data import INTERVALS
 from ml.json_values import json_safe
 from webapp import training_options
 from webapp.api import params
+from webapp.api.caller import require_admin
 from webapp.api.errors import ApiError, invalid
 from webapp.api.market import existing_symbol, json_response
 
@@ -28,7 +30,6 @@ def register(blueprint: Blueprint) -> None:
 
 def train() -> Response:
     from webapp import jobs
-    from webapp.api.v1 import require_admin
 
     user = require_admin()
     body = params.json_body()
@@ -41,7 +42,7 @@ def train() -> Response:
     symbol = existing_symbol(body["symbol"])
     try:
         interval = training_options.check_choice("interval", body.get("interval", "1d"),
-                                                 training_options.INTERVALS)
+                                                 INTERVALS)
         config = training_options.training_config(body.get("kind", "lstm"),
                                                   body.get("target", "returns"),
                                                   body.get("hyperparameters"))
@@ -63,7 +64,6 @@ def train() -> Response:
 
 def job(job_id: str) -> Response:
     from webapp import jobs
-    from webapp.api.v1 import require_admin
 
     require_admin()
     params.allowed_query([])

@@ -11,58 +11,23 @@ from typing import Any
 from flask import Response
 
 from webapp import training_options
-from webapp.api.params import INTERVALS, MAX_LIMIT
-
-NUMBER_OR_NULL = {"type": ["number", "null"]}
-STRING_OR_NULL = {"type": ["string", "null"]}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
-
-
-def _responses(ok: dict[str, dict[str, Any]], *extra: int) -> dict[str, Any]:
-    responses: dict[str, Any] = dict(ok)
-    texts = {401: "No or a bad API token", 403: "Needs an admin account",
-             404: "Unknown symbol, model or job", 422: "A parameter is invalid (see fields)",
-             429: "Rate limited (see Retry-After)", 503: "A backing service is unavailable"}
-    for status in (401, 422, 429, *extra):
-        responses[str(status)] = _error(texts[status])
-    return responses
-
-
-def _query(name: str, schema: dict[str, Any], description: str,
-           required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "schema": schema,
-            "description": description}
-
-
-# What ml.data.symbols.parse_symbol accepts: a Yahoo ticker, sample:NAME or csv:NAME.
-SYMBOL_PATTERN = (r"^([A-Za-z0-9^][A-Za-z0-9.=^&-]{0,31}|sample:[A-Za-z]{1,16}"
-                  r"|csv:[A-Za-z0-9][A-Za-z0-9_.-]{0,47})$")
-SYMBOL_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": SYMBOL_PATTERN}
-SYMBOL_PARAM = {"name": "symbol", "in": "path", "required": True, "schema": SYMBOL_SCHEMA,
-                "description": "Yahoo spelling (AAPL, BTC-USD, EURUSD=X, ^GSPC) or "
-                               "sample:NAME / csv:NAME"}
-INTERVAL_PARAM = _query("interval", {"type": "string", "enum": list(INTERVALS),
-                                     "default": "1d"}, "Bar interval")
-START_PARAM = _query("start", {"type": "string", "format": "date-time", "maxLength": 40},
-                     "First bar (ISO 8601 date or datetime, UTC when no zone)")
-END_PARAM = _query("end", {"type": "string", "format": "date-time", "maxLength": 40},
-                   "Last bar (inclusive)")
-
-
-def _limit(default: int) -> dict[str, Any]:
-    return _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                            "default": default}, "At most this many of the newest bars")
+from webapp.api.market import json_response
+from webapp.api.openapi_alerts import alert_paths, alert_schemas
+from webapp.api.openapi_parts import (
+    END_PARAM,
+    INTERVAL_PARAM,
+    NUMBER_OR_NULL,
+    START_PARAM,
+    STRING_OR_NULL,
+    SYMBOL_PARAM,
+    SYMBOL_SCHEMA,
+    json_of,
+    limit,
+    query,
+    ref,
+    responses,
+)
+from webapp.api.params import INTERVALS
 
 
 def _schemas() -> dict[str, Any]:
@@ -159,75 +124,73 @@ def _paths() -> dict[str, Any]:
     ok = "200"
     return {
         "/symbols": {"get": {"summary": "Symbols with cached data", "operationId": "symbols",
-                             "responses": _responses({ok: _json(_ref("SymbolList"), "Symbols")})}},
+                             "responses": responses({ok: json_of(ref("SymbolList"), "Symbols")})}},
         "/history/{symbol}": {"get": {
             "summary": "OHLCV bars (columnar)", "operationId": "history",
-            "parameters": [SYMBOL_PARAM, INTERVAL_PARAM, START_PARAM, END_PARAM, _limit(5000)],
-            "responses": _responses({ok: _json(_ref("History"), "Bars")}, 404, 503)}},
+            "parameters": [SYMBOL_PARAM, INTERVAL_PARAM, START_PARAM, END_PARAM, limit(5000)],
+            "responses": responses({ok: json_of(ref("History"), "Bars")}, 404, 503)}},
         "/indicators": {"get": {
             "summary": "Every indicator with its parameters", "operationId": "indicatorList",
-            "responses": _responses({ok: _json(_ref("IndicatorCatalog"), "Catalog")})}},
+            "responses": responses({ok: json_of(ref("IndicatorCatalog"), "Catalog")})}},
         "/indicators/{symbol}": {"get": {
             "summary": "Indicator series", "operationId": "indicators",
-            "parameters": [SYMBOL_PARAM, INTERVAL_PARAM, _query(
+            "parameters": [SYMBOL_PARAM, INTERVAL_PARAM, query(
                 "names", {"type": "string", "minLength": 1, "maxLength": 200},
                 "Comma-separated names, parameters after colons: rsi,macd:fast=8:slow=21",
-                required=True), START_PARAM, END_PARAM, _limit(1000)],
-            "responses": _responses({ok: _json(_ref("IndicatorSeries"), "Series")}, 404, 503)}},
+                required=True), START_PARAM, END_PARAM, limit(1000)],
+            "responses": responses({ok: json_of(ref("IndicatorSeries"), "Series")}, 404, 503)}},
         "/risk/{symbol}": {"get": {
             "summary": "Risk report (volatility, drawdown, VaR/CVaR, ratios)",
             "operationId": "risk", "parameters": [SYMBOL_PARAM, INTERVAL_PARAM, START_PARAM,
                                                   END_PARAM],
-            "responses": _responses({ok: _json(_ref("Risk"), "Risk report")}, 404, 503)}},
+            "responses": responses({ok: json_of(ref("Risk"), "Risk report")}, 404, 503)}},
         "/predict/{symbol}": {"get": {
             "summary": "The stored forecast: price path, bands, model version, data age, skill",
             "operationId": "predict",
-            "parameters": [SYMBOL_PARAM, INTERVAL_PARAM, _query(
+            "parameters": [SYMBOL_PARAM, INTERVAL_PARAM, query(
                 "horizon", {"type": "integer", "minimum": 1, "maximum": 365},
                 "Keep the first N steps")],
-            "responses": _responses({ok: _json(_ref("Forecast"), "Forecast"),
-                                     "202": _json(_ref("Pending"), "Being computed")},
+            "responses": responses({ok: json_of(ref("Forecast"), "Forecast"),
+                                     "202": json_of(ref("Pending"), "Being computed")},
                                     404, 503)}},
         "/models": {"get": {
             "summary": "Registry versions", "operationId": "models",
-            "parameters": [_query("symbol", SYMBOL_SCHEMA, "Only this symbol"),
-                           _query("interval", {"type": "string", "enum": list(INTERVALS)},
+            "parameters": [query("symbol", SYMBOL_SCHEMA, "Only this symbol"),
+                           query("interval", {"type": "string", "enum": list(INTERVALS)},
                                   "Only this interval"),
-                           _query("metrics", {"type": "string", "enum": ["true", "false"]},
+                           query("metrics", {"type": "string", "enum": ["true", "false"]},
                                   "Include every metric")],
-            "responses": _responses({ok: _json(_ref("ModelList"), "Versions")})}},
+            "responses": responses({ok: json_of(ref("ModelList"), "Versions")})}},
         "/jobs/train": {"post": {
             "summary": "Queue a training (admin)", "operationId": "train",
             "requestBody": {"required": True, "content": {
-                "application/json": {"schema": _ref("TrainRequest")}}},
-            "responses": _responses({"202": _json(_ref("JobSubmitted"), "Queued")}, 403,
+                "application/json": {"schema": ref("TrainRequest")}}},
+            "responses": responses({"202": json_of(ref("JobSubmitted"), "Queued")}, 403,
                                     404, 503)}},
         "/jobs/{job_id}": {"get": {
             "summary": "A job's state, progress and outcome (admin)", "operationId": "job",
             "parameters": [{"name": "job_id", "in": "path", "required": True,
                             "schema": {"type": "string", "minLength": 1, "maxLength": 64}}],
-            "responses": _responses({ok: _json(_ref("Job"), "Job")}, 403, 404)}},
+            "responses": responses({ok: json_of(ref("Job"), "Job")}, 403, 404)}},
         "/stream": {"get": {
             "summary": "Server-sent events: bar, forecast and the caller's alert events",
             "operationId": "stream",
-            "parameters": [_query("events", {"type": "string"}, "Subset of bars,forecasts,"
+            "parameters": [query("events", {"type": "string"}, "Subset of bars,forecasts,"
                                   "alerts"),
-                           _query("symbols", {"type": "string"}, "Only these symbols"),
-                           _query("max_s", {"type": "integer", "minimum": 1,
+                           query("symbols", {"type": "string"}, "Only these symbols"),
+                           query("max_s", {"type": "integer", "minimum": 1,
                                             "maximum": 3600}, "Close after this long")],
-            "responses": _responses({ok: {"description": "An event stream",
+            "responses": responses({ok: {"description": "An event stream",
                                           "content": {"text/event-stream": {
                                               "schema": {"type": "string"}}}}}, 503)}},
     }
 
 
 def build() -> dict[str, Any]:
-    from webapp.api import alerts
-
     paths = _paths()
-    paths.update(alerts.openapi_paths())
+    paths.update(alert_paths())
     schemas = _schemas()
-    schemas.update(alerts.openapi_schemas())
+    schemas.update(alert_schemas())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Foresight API", "version": "1.0.0",
@@ -242,8 +205,6 @@ def build() -> dict[str, Any]:
 
 
 def document() -> Response:
-    from webapp.api.market import json_response
-
     response = json_response(build())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

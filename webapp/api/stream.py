@@ -35,6 +35,7 @@ from ml.alerts import events
 from ml.db.schema import fetch_state, forecasts
 from webapp import services
 from webapp.api import params
+from webapp.api.caller import current_user
 from webapp.api.errors import ApiError, invalid
 
 logger = logging.getLogger(__name__)
@@ -157,7 +158,6 @@ class Poller:
 # --- the stream -------------------------------------------------------------------------------
 
 def stream() -> Response:
-    from webapp.api.v1 import current_user
 
     params.allowed_query(["events", "symbols", "max_s"])
     kinds = _kinds()

@@ -71,20 +71,6 @@ def rate_limit_key() -> str:
     return "addr:" + get_remote_address()
 
 
-def current_user() -> User:
-    user = flask.g.get("api_user")
-    if user is None:  # _authenticate ran for every non-public route
-        raise ApiError(401, "send an API token")
-    return user  # type: ignore[no-any-return]
-
-
-def require_admin() -> User:
-    user = current_user()
-    if not user.is_admin:
-        raise ApiError(403, "this route needs an admin account")
-    return user
-
-
 def api_blueprint() -> Blueprint:
     """A fresh blueprint (one per app, so rate limits attach to this app only)."""
     blueprint = Blueprint("api_v1", __name__, url_prefix=PREFIX)
