@@ -57,6 +57,62 @@ def test_the_domain_imports_neither_the_web_nor_the_workers() -> None:
     assert not found, "\n".join(found)
 
 
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports, at the top or inside functions alike
+    (``from pkg import sub`` with ``sub`` a module depends on ``pkg.sub``, not on ``pkg``)."""
+    trees = dict(_modules(*PRODUCTION))
+    graph: dict[str, set[str]] = {module: set() for module in trees}
+    for module, tree in trees.items():
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                submodules = [f"{node.module}.{a.name}" for a in node.names
+                              if f"{node.module}.{a.name}" in trees]
+                targets = submodules if len(submodules) == len(node.names) else [node.module]
+                targets += submodules
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            graph[module].update(t for t in targets if t in trees and t != module)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles() -> None:
+    assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]  # the check works
+    assert not _cycles(_import_graph()), "modules that import each other"
+
+
 def _type_checking_names(package: str) -> set[str]:
     path = PROJECT_ROOT / Path(*package.split(".")) / "__init__.py"
     tree = ast.parse(path.read_text())

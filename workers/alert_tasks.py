@@ -69,7 +69,7 @@ def engine() -> Engine:
 
 
 def _publisher() -> Any:
-    from workers.runtime import redis_client
+    from workers.connections import redis_client
 
     return redis_client()
 

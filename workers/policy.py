@@ -64,7 +64,7 @@ def job_policy() -> JobPolicy:
 def _policy_for_period(_period: int) -> JobPolicy:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from workers.runtime import engine
+    from workers.connections import engine
 
     base = load_settings(JobPolicy)
     try:

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import time
@@ -22,9 +21,9 @@ from typing import Any
 
 from celery import Task
 from celery.exceptions import Ignore, Reject, Retry, SoftTimeLimitExceeded
-from sqlalchemy import Engine
 
 from workers import jobs as job_rows, locks
+from workers.connections import engine, redis_client
 from workers.policy import job_policy
 from workers.submit import lock_key_for
 
@@ -43,29 +42,6 @@ class TransientJobError(RuntimeError):
 
 class JobFailed(RuntimeError):
     """A failure that retrying cannot fix; its message is shown to the user as it is."""
-
-
-@functools.cache
-def engine() -> Engine:
-    from ml.db import open_database
-    from workers.settings import core_settings
-
-    return open_database(core_settings().resolved_database_url())
-
-
-@functools.cache
-def redis_client() -> Any:
-    """Redis (broker database: locks and latest forecasts); None in fallback mode."""
-    from workers.settings import worker_settings
-
-    return worker_settings().make_redis_client()
-
-
-def lock_ttl_s() -> float:
-    """How long a training lock lives without refresh: the visibility timeout."""
-    from workers.settings import worker_settings
-
-    return float(worker_settings().visibility_timeout_s)
 
 
 def is_transient(error: BaseException) -> bool:

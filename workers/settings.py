@@ -51,7 +51,7 @@ class WorkerSettings(BaseSettings):
     def make_redis_client(self) -> Any:
         """A Redis client on the broker database with our timeouts; None in fallback mode.
 
-        Callers keep one per process (``workers.runtime.redis_client``,
+        Callers keep one per process (``workers.connections.redis_client``,
         ``webapp.services.redis_client``).
         """
         if self.mode != "redis":

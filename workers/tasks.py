@@ -19,7 +19,8 @@ from typing import Any
 
 from ml.json_values import json_safe
 from workers.celery_app import app
-from workers.runtime import JobFailed, JobTask, engine, redis_client
+from workers.connections import engine, redis_client
+from workers.runtime import JobFailed, JobTask
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +261,7 @@ def check_alerts(task: JobTask) -> dict[str, Any]:
 
 def _queue(name: str, kwargs: dict[str, Any], requested_by: str) -> str:
     """Send a follow-up job through the same path as the web (row, lock, fail fast)."""
-    from workers.runtime import lock_ttl_s
+    from workers.connections import lock_ttl_s
     from workers.submit import submit_job
 
     submitted = submit_job(app, engine(), redis_client(), name, kwargs, requested_by,

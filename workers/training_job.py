@@ -13,7 +13,8 @@ from typing import Any
 
 from ml.json_values import json_safe
 from workers import jobs as job_rows, locks
-from workers.runtime import JobFailed, TransientJobError, engine, lock_ttl_s, redis_client
+from workers.connections import engine, lock_ttl_s, redis_client
+from workers.runtime import JobFailed, TransientJobError
 
 logger = logging.getLogger(__name__)
 

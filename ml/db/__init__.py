@@ -9,17 +9,13 @@ from typing import TYPE_CHECKING
 from ml.lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "engine": ("make_engine", "open_database", "write_transaction"),
-    "migrate": ("upgrade_to_head",),
+    "engine": ("make_engine", "write_transaction"),
+    "migrate": ("open_database", "upgrade_to_head"),
     "schema": ("schema",),
 }
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from ml.db import schema as schema
-    from ml.db.engine import (
-        make_engine as make_engine,
-        open_database as open_database,
-        write_transaction as write_transaction,
-    )
-    from ml.db.migrate import upgrade_to_head as upgrade_to_head
+    from ml.db.engine import make_engine as make_engine, write_transaction as write_transaction
+    from ml.db.migrate import open_database as open_database, upgrade_to_head as upgrade_to_head

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,13 +64,3 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         connection = connection.execution_options(sqlite_immediate=True)
         with connection.begin():
             yield connection
-
-
-@functools.cache
-def open_database(url: str) -> Engine:
-    """The process's engine for ``url``, migrated to the newest schema on first use."""
-    from ml.db.migrate import upgrade_to_head
-
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    return engine

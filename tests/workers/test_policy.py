@@ -9,17 +9,17 @@ import pytest
 from ml.app_settings import read_setting, write_setting
 from ml.db import open_database
 from webapp import admin_settings
-from workers import policy, runtime
+from workers import connections, policy
 
 
 @pytest.fixture
 def policy_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("FORESIGHT_DATABASE_URL", f"sqlite:///{tmp_path / 'policy.db'}")
     monkeypatch.setenv("FORESIGHT_JOBS_MODEL_MAX_AGE_DAYS", "12")
-    runtime.engine.cache_clear()
+    connections.engine.cache_clear()
     policy._policy_for_period.cache_clear()
     yield open_database(f"sqlite:///{tmp_path / 'policy.db'}")
-    runtime.engine.cache_clear()
+    connections.engine.cache_clear()
     policy._policy_for_period.cache_clear()
 
 
