@@ -93,9 +93,13 @@ def build_dataset(bars: pd.DataFrame, config: ModelConfig, plan: SplitPlan | Non
     """Features, targets and purged splits; raises InsufficientHistoryError when there is too
     little data, before any of the arithmetic that would fail on it with a cryptic message."""
     needed = minimum_bars(config, fractions)
+
+    def too_little(detail: str = "") -> InsufficientHistoryError:
+        return InsufficientHistoryError(len(bars), needed, window_length=config.window_length,
+                                        horizon=config.horizon, detail=detail)
+
     if plan is None and len(bars) < needed:
-        raise InsufficientHistoryError(len(bars), needed, window_length=config.window_length,
-                                       horizon=config.horizon)
+        raise too_little()
     features = feature_matrix(bars, config.features)
     close = bars["close"].to_numpy(dtype=np.float64)
     make_targets = return_targets if config.target == "returns" else variance_targets
@@ -104,20 +108,16 @@ def build_dataset(bars: pd.DataFrame, config: ModelConfig, plan: SplitPlan | Non
     samples = ends[np.isfinite(targets[ends]).all(axis=1)]
     plan = plan or SplitPlan.from_fractions(len(samples), fractions)
     if plan.test_end > len(samples):
-        raise InsufficientHistoryError(
-            len(bars), needed, window_length=config.window_length, horizon=config.horizon,
-            detail=f"the split plan needs {plan.test_end} samples, the bars give {len(samples)}")
+        raise too_little(f"the split plan needs {plan.test_end} samples, the bars give "
+                         f"{len(samples)}")
     if not plan.is_increasing():
-        raise InsufficientHistoryError(
-            len(bars), needed, window_length=config.window_length, horizon=config.horizon,
-            detail=f"{len(samples)} samples cannot be split into train, validation, "
-                   "calibration and test")
+        raise too_little(f"{len(samples)} samples cannot be split into train, validation, "
+                         "calibration and test")
     splits = plan.indices(config.horizon)
     for name, minimum in MIN_SPLIT_SAMPLES.items():
         if len(splits[name]) < minimum:
-            raise InsufficientHistoryError(
-                len(bars), needed, window_length=config.window_length, horizon=config.horizon,
-                detail=f"they give {len(splits[name])} {name} samples, {minimum} are needed")
+            raise too_little(f"they give {len(splits[name])} {name} samples, {minimum} are "
+                             "needed")
     returns = log_returns(close)
     return Dataset(bars.index, close, features, targets, samples, splits,
                    ewma_volatility(returns), returns)

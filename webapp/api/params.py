@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,10 +76,3 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise invalid("body", "must be a JSON object (Content-Type: application/json)")
     return body
-
-
-def finite(value: Any) -> Any:
-    """Floats made JSON-safe: NaN and infinities become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
