@@ -68,8 +68,8 @@ def server_error_report(web: WebProcess, response: object) -> str:
     path = url.path + (f"?{url.query}" if url.query else "")
     # gunicorn writes the access line once the answer has gone out: give it a moment.
     deadline = time.monotonic() + 2.0
-    while f'{path} HTTP/1.1" {response.status}' not in web.log() \
-            and time.monotonic() < deadline:  # type: ignore[attr-defined]
+    answered = f'{path} HTTP/1.1" {response.status}'  # type: ignore[attr-defined]
+    while answered not in web.log() and time.monotonic() < deadline:
         time.sleep(0.05)
     return (f"HTTP {response.status} for {response.request.method} {path}; "  # type: ignore[attr-defined]
             f"the web process logged:\n{web.log_for(url.path)}")
